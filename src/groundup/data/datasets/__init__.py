@@ -1,0 +1,1 @@
+"""Generated, bundled and user-file datasets."""

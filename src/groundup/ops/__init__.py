@@ -1,0 +1,9 @@
+"""Differentiable primitives, one family per file; this package re-exports their functions."""
+
+from .activation import *  # noqa: F403
+from .elementwise import *  # noqa: F403
+from .linalg import *  # noqa: F403
+from .reduce import *  # noqa: F403
+from .shape import *  # noqa: F403
+from .loss import *  # noqa: F403
+from .norm import *  # noqa: F403

@@ -1,0 +1,73 @@
+"""Small helpers shared by the op families: operand conversion and dim handling."""
+
+import numpy as np
+
+from ..backend import DEFAULT_FLOAT, array_module
+from ..tensor import Tensor, _convert
+
+
+def as_tensor(value, like=None):
+    """`value` as a Tensor; Python scalars and arrays take the dtype of `like` when it is float.
+
+    A Python scalar never changes the dtype of the tensor it meets: `x * 2.0` stays
+    float32 for a float32 `x`. An integer tensor meeting a float becomes float32,
+    as in PyTorch.
+    """
+    if isinstance(value, Tensor):
+        return value
+    if like is not None:
+        ref = like.data.dtype
+        xp = array_module(like.data)
+        if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
+            if ref.kind == "f":
+                dtype = ref
+            elif isinstance(value, float):
+                dtype = DEFAULT_FLOAT
+            elif isinstance(value, bool):
+                dtype = np.bool_ if ref.kind == "b" else ref
+            else:
+                dtype = ref if ref.kind in "iu" else np.int64
+            return Tensor._wrap(xp.asarray(value, dtype=dtype))
+        arr = _convert(value)
+        if arr.dtype.kind == "f" and ref.kind == "f" and arr.dtype != ref:
+            arr = arr.astype(ref)
+        return Tensor._wrap(xp.asarray(arr))
+    return Tensor._wrap(_convert(value))
+
+
+def binary_operands(a, b):
+    """Both operands as Tensors with PyTorch's promotion of int and float."""
+    if type(a) is Tensor and type(b) is Tensor and a.data.dtype == b.data.dtype:
+        return a, b
+    if not isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            b = as_tensor(b)
+        a = as_tensor(a, b)
+    elif not isinstance(b, Tensor):
+        b = as_tensor(b, a)
+    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    if ka != "f" and kb == "f":
+        a = Tensor._wrap(a.data.astype(b.data.dtype))
+    elif kb != "f" and ka == "f":
+        b = Tensor._wrap(b.data.astype(a.data.dtype))
+    return a, b
+
+
+def normalize_dim(dim, ndim, name="dim"):
+    """A dimension index in [0, ndim), accepting negative values, with a clear error."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{name} {dim} is out of range for a tensor with {ndim} dimension(s) "
+            f"(expected {-n} <= {name} < {n})"
+        )
+    return dim % n
+
+
+def normalize_dims(dim, ndim):
+    """None -> all axes; int or sequence -> a sorted tuple of non-negative axes."""
+    if dim is None:
+        return None
+    if isinstance(dim, (int, np.integer)):
+        return (normalize_dim(int(dim), ndim),)
+    return tuple(sorted(normalize_dim(int(d), ndim) for d in dim))

@@ -1,0 +1,138 @@
+"""The shared test harness: check an op against PyTorch and finite differences.
+
+check_op(gu_fn, torch_fn, *inputs) runs three checks:
+1. forward in float32 against PyTorch (outputs, including integer outputs exactly);
+2. backward in float32 against PyTorch, with the same random upstream gradient;
+3. float64: forward/backward against PyTorch at tight tolerance, and gu.gradcheck.
+
+`inputs` are NumPy arrays (float arrays become tensors that require grad;
+integer/bool arrays become plain tensors) or other Python values passed as is.
+`layout="transposed"` feeds every float input of 2+ dims as a transposed view
+(non-contiguous), `layout="sliced"` as a strided slice of a bigger array.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+import groundup as gu
+
+
+def require_torch():
+    """The torch module, or skip; fails instead when GROUNDUP_REQUIRE_TORCH=1."""
+    try:
+        import torch
+    except ImportError:
+        if os.environ.get("GROUNDUP_REQUIRE_TORCH") == "1":
+            raise
+        pytest.skip("PyTorch (the test oracle) is not installed")
+    torch.set_num_threads(1)
+    return torch
+
+
+def _outputs(out):
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def _prepare(inputs, dtype, layout, torch):
+    """Leaves (to read gradients from) and the arguments passed to the functions."""
+    gu_leaves, th_leaves, gu_args, th_args = [], [], [], []
+    for a in inputs:
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            a = a.astype(dtype)
+            if layout == "transposed" and a.ndim >= 2:
+                base = np.ascontiguousarray(np.swapaxes(a, -1, -2))
+                g = gu.tensor(base, dtype=dtype, requires_grad=True)
+                t = torch.tensor(base, requires_grad=True)
+                gu_args.append(g.transpose(-1, -2))
+                th_args.append(t.transpose(-1, -2))
+            elif layout == "sliced" and a.ndim >= 1:
+                shape = a.shape[:-1] + (2 * a.shape[-1],)
+                base = np.zeros(shape, dtype)
+                base[..., ::2] = a
+                g = gu.tensor(base, dtype=dtype, requires_grad=True)
+                t = torch.tensor(base, requires_grad=True)
+                gu_args.append(g[..., ::2])
+                th_args.append(t[..., ::2])
+            else:
+                g = gu.tensor(a, dtype=dtype, requires_grad=True)
+                t = torch.tensor(a, requires_grad=True)
+                gu_args.append(g)
+                th_args.append(t)
+            gu_leaves.append(g)
+            th_leaves.append(t)
+        elif isinstance(a, np.ndarray):
+            gu_args.append(gu.tensor(a))
+            th_args.append(torch.tensor(a))
+        else:
+            gu_args.append(a)
+            th_args.append(a)
+    return gu_leaves, th_leaves, gu_args, th_args
+
+
+def _compare(name, got, want, atol, rtol):
+    want = np.asarray(want)
+    assert got.shape == want.shape, f"{name}: shape {got.shape} != PyTorch's {want.shape}"
+    if want.dtype.kind in "iub":
+        np.testing.assert_array_equal(got, want, err_msg=name)
+    else:
+        np.testing.assert_allclose(got, want, atol=atol, rtol=rtol, err_msg=name)
+
+
+def check_op(gu_fn, torch_fn, *inputs, atol=1e-5, rtol=1e-4, grad=True, gradcheck=True,
+             layout="contiguous", float64=True, gradcheck_atol=1e-5, gradcheck_rtol=1e-3,
+             seed=0):
+    """Forward and backward against PyTorch in float32 (and float64), then gradcheck."""
+    torch = require_torch()
+    dtypes = [np.float32] + ([np.float64] if float64 else [])
+    for dtype in dtypes:
+        tol = (atol, rtol) if dtype == np.float32 else (atol * 1e-4, rtol * 1e-4)
+        gl, tl, ga, ta = _prepare(inputs, dtype, layout, torch)
+        gouts = _outputs(gu_fn(*ga))
+        touts = _outputs(torch_fn(*ta))
+        assert len(gouts) == len(touts), "number of outputs differs from PyTorch's"
+        rng = np.random.default_rng(seed)
+        g_total, t_total = None, None
+        for k, (go, to) in enumerate(zip(gouts, touts)):
+            got = go.numpy()
+            want = to.detach().numpy()
+            if want.dtype.kind == "f":
+                assert got.dtype == dtype, f"output {k}: dtype {got.dtype}, expected {np.dtype(dtype)}"
+            _compare(f"forward output {k} ({np.dtype(dtype)})", got, want, *tol)
+            if grad and go.requires_grad and to.requires_grad:
+                w = rng.standard_normal(got.shape).astype(dtype)
+                gt = (go * gu.tensor(w, dtype=dtype)).sum()
+                tt = (to * torch.tensor(w)).sum()
+                g_total = gt if g_total is None else g_total + gt
+                t_total = tt if t_total is None else t_total + tt
+        if grad and g_total is not None:
+            g_total.backward()
+            t_total.backward()
+            for i, (g, t) in enumerate(zip(gl, tl)):
+                want = np.zeros(g.shape, dtype) if t.grad is None else t.grad.numpy()
+                got = np.zeros(g.shape, dtype) if g.grad is None else g.grad.numpy()
+                assert got.dtype == dtype, f"grad {i}: dtype {got.dtype}, expected {np.dtype(dtype)}"
+                _compare(f"gradient of input {i} ({np.dtype(dtype)})", got, want, *tol)
+    if grad and gradcheck:
+        gl, _, ga, _ = _prepare(inputs, np.float64, "contiguous", torch)
+        others = [a for a in ga]
+        float_pos = [i for i, a in enumerate(inputs)
+                     if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+
+        def fn(*leaves):
+            args = list(others)
+            for p, leaf in zip(float_pos, leaves):
+                args[p] = leaf
+            return gu_fn(*args)
+
+        gu.gradcheck(fn, gl, atol=gradcheck_atol, rtol=gradcheck_rtol)
+
+
+def randn(*shape, seed=0, positive=False, low=None):
+    """Deterministic float64 test data; positive=True shifts it away from zero."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape)
+    if positive:
+        a = np.abs(a) + 0.5
+    return a
