@@ -98,7 +98,8 @@ def check_op(gu_fn, torch_fn, *inputs, atol=1e-5, rtol=1e-4, grad=True, gradchec
             got = go.numpy()
             want = to.detach().numpy()
             if want.dtype.kind == "f":
-                assert got.dtype == dtype, f"output {k}: dtype {got.dtype}, expected {np.dtype(dtype)}"
+                assert got.dtype == dtype, \
+                    f"output {k}: dtype {got.dtype}, expected {np.dtype(dtype)}"
             _compare(f"forward output {k} ({np.dtype(dtype)})", got, want, *tol)
             if grad and go.requires_grad and to.requires_grad:
                 w = rng.standard_normal(got.shape).astype(dtype)
@@ -112,7 +113,8 @@ def check_op(gu_fn, torch_fn, *inputs, atol=1e-5, rtol=1e-4, grad=True, gradchec
             for i, (g, t) in enumerate(zip(gl, tl)):
                 want = np.zeros(g.shape, dtype) if t.grad is None else t.grad.numpy()
                 got = np.zeros(g.shape, dtype) if g.grad is None else g.grad.numpy()
-                assert got.dtype == dtype, f"grad {i}: dtype {got.dtype}, expected {np.dtype(dtype)}"
+                assert got.dtype == dtype, \
+                    f"grad {i}: dtype {got.dtype}, expected {np.dtype(dtype)}"
                 _compare(f"gradient of input {i} ({np.dtype(dtype)})", got, want, *tol)
     if grad and gradcheck:
         gl, _, ga, _ = _prepare(inputs, np.float64, "contiguous", torch)
@@ -132,7 +134,77 @@ def check_op(gu_fn, torch_fn, *inputs, atol=1e-5, rtol=1e-4, grad=True, gradchec
 def randn(*shape, seed=0, positive=False, low=None):
     """Deterministic float64 test data; positive=True shifts it away from zero."""
     rng = np.random.default_rng(seed)
-    a = rng.standard_normal(shape)
+    a = np.asarray(rng.standard_normal(shape))
     if positive:
         a = np.abs(a) + 0.5
     return a
+
+
+def _flat_outputs(out):
+    """Nested tuples/lists of outputs (e.g. an LSTM's (y, (h, c))) as one flat list."""
+    if isinstance(out, (tuple, list)):
+        return [o for item in out for o in _flat_outputs(item)]
+    return [out]
+
+
+def check_layer(gu_layer, torch_layer, *inputs, atol=1e-5, rtol=1e-4, float64=True, seed=0,
+                grad=True):
+    """A layer against PyTorch's with the same weights, in float32 (and float64).
+
+    Copies torch_layer.state_dict() (as ndarrays) into gu_layer with a strict
+    load_state_dict, sets gu_layer's training mode to torch_layer's, then compares
+    the outputs, the gradients of every float input and of every parameter (by name:
+    both must have the same named_parameters), and the state dicts after the forward
+    (running statistics). `inputs` follow check_op: float arrays become leaves that
+    require grad, integer arrays plain tensors, other values pass as they are.
+    """
+    torch = require_torch()
+    dtypes = [np.float32] + ([np.float64] if float64 else [])
+    for dtype in dtypes:
+        tol = (atol, rtol) if dtype == np.float32 else (atol * 1e-4, rtol * 1e-4)
+        torch_layer.to(torch.float32 if dtype == np.float32 else torch.float64)
+        gu_layer.to(dtype)
+        gu_layer.train(torch_layer.training)
+        state = {k: v.detach().cpu().numpy() for k, v in torch_layer.state_dict().items()}
+        gu_layer.load_state_dict(state, strict=True)
+        gu_layer.zero_grad()
+        torch_layer.zero_grad()
+        gl, tl, ga, ta = _prepare(inputs, dtype, "contiguous", torch)
+        gouts = _flat_outputs(gu_layer(*ga))
+        touts = _flat_outputs(torch_layer(*ta))
+        assert len(gouts) == len(touts), "number of outputs differs from PyTorch's"
+        rng = np.random.default_rng(seed)
+        g_total = t_total = None
+        for k, (go, to) in enumerate(zip(gouts, touts, strict=True)):
+            got, want = go.numpy(), to.detach().numpy()
+            if want.dtype.kind == "f":
+                assert got.dtype == dtype, f"output {k}: dtype {got.dtype}, not {np.dtype(dtype)}"
+            _compare(f"forward output {k} ({np.dtype(dtype)})", got, want, *tol)
+            if grad and go.requires_grad and to.requires_grad:
+                w = rng.standard_normal(got.shape).astype(dtype)
+                gt = (go * gu.tensor(w, dtype=dtype)).sum()
+                tt = (to * torch.tensor(w)).sum()
+                g_total = gt if g_total is None else g_total + gt
+                t_total = tt if t_total is None else t_total + tt
+        g_state = gu_layer.state_dict()
+        for key, value in torch_layer.state_dict().items():
+            _compare(f"state {key!r} after forward ({np.dtype(dtype)})", g_state[key],
+                     value.detach().numpy(), *tol)
+        if not (grad and g_total is not None):
+            continue
+        g_total.backward()
+        t_total.backward()
+        for i, (g, t) in enumerate(zip(gl, tl, strict=True)):
+            want = np.zeros(g.shape, dtype) if t.grad is None else t.grad.numpy()
+            got = np.zeros(g.shape, dtype) if g.grad is None else g.grad.numpy()
+            _compare(f"gradient of input {i} ({np.dtype(dtype)})", got, want, *tol)
+        g_params = dict(gu_layer.named_parameters())
+        t_params = dict(torch_layer.named_parameters())
+        assert list(g_params) == list(t_params), (
+            f"parameter names {list(g_params)} differ from PyTorch's {list(t_params)}")
+        for name, tp in t_params.items():
+            gp = g_params[name]
+            want = np.zeros(tp.shape, dtype) if tp.grad is None else tp.grad.numpy()
+            got = np.zeros(gp.shape, dtype) if gp.grad is None else gp.grad.numpy()
+            assert got.dtype == dtype, f"grad of {name}: dtype {got.dtype}"
+            _compare(f"gradient of parameter {name!r} ({np.dtype(dtype)})", got, want, *tol)

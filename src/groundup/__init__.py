@@ -5,16 +5,14 @@ import importlib
 from numpy import bool_ as bool  # noqa: A004
 from numpy import float16, float32, float64, int8, int16, int32, int64, uint8
 
-from . import ops
+from . import data, nn, ops, optim
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import *  # noqa: F403
 from .gradcheck import GradcheckError, gradcheck
+from .io import load, save
 from .ops import *  # noqa: F403
 from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import Tensor
-
-from . import data, nn, optim  # noqa: E402,I001  (nn/optim/data stand on the names above)
-from .io import load, save  # noqa: E402
 
 __version__ = "0.1.0"
 

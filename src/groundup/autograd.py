@@ -3,19 +3,33 @@
 A `Function` subclass implements `forward` and `backward` on raw backend
 arrays. `Function.apply(*tensors, **config)` runs the forward and, when
 gradients are being recorded and some input needs one, links the output
-tensor to the function instance (its `ctx`). `backward()` walks that graph in
-reverse topological order, iteratively (no recursion, so chains of any length
-work), calls each `backward` with the gradient of its output, and sums
-broadcast gradients back to each input's shape in one place: the adjoint of
-broadcasting is summation (`sum_to_shape`).
+tensor to the function instance (its `ctx`). `backward()` walks that graph
+from the output to the leaves, iteratively (no recursion, so chains of any
+length work), calls each `backward` with the gradient of its output once all
+of that output's uses have contributed to it, and sums broadcast gradients
+back to each input's shape in one place: the adjoint of broadcasting is
+summation (`sum_to_shape`).
 
 Rules for writing a Function:
 - positional arguments of `apply` are Tensors (the graph inputs); keyword
   arguments are configuration (dim, keepdim, ...), passed on to `forward`;
+- `self.xp` is the array module of the inputs (numpy or cupy): use it, not np;
+- `self.needs_input_grad` (a tuple of bools, one per input) is set before
+  `forward` runs (all False when no graph is recorded), so a forward may skip
+  saving what no backward will need;
+- keep what backward needs with `self.save_for_backward(*arrays)` (read it
+  back as `self.saved`); the engine frees it after backward unless
+  retain_graph=True. Small configuration may live in attributes (`self.dim`);
 - `backward(dy)` returns one gradient per positional input (a tuple when
   there are several; None for an input that needs none) and never writes
-  into `dy`; `self.needs_input_grad[i]` says which ones are wanted;
+  into `dy`; it computes only the gradients `self.needs_input_grad` asks for;
 - a returned gradient may have the broadcast shape: the engine reduces it.
+
+A leaf's first gradient of a pass is summed out of place and stored into
+`leaf.grad` at the end of the pass (after the leaf's hooks see the sum), so
+no two leaves, and no leaf and a pending gradient, ever share one array; a
+leaf that already has a .grad (and no hooks) accumulates into it in place.
+Grad mode is process-wide.
 """
 
 import functools
@@ -25,9 +39,19 @@ import numpy as np
 from .backend import array_module
 
 _grad_enabled = True
+_Tensor = None  # the Tensor class; tensor.py registers it (it imports this module)
+_ndarray = np.ndarray
+_new = object.__new__
+_NO_NEEDS = [(False,) * n for n in range(8)]
+
+
+def _register_tensor_type(cls):
+    global _Tensor
+    _Tensor = cls
 
 
 def is_grad_enabled():
+    """True when operations are recorded for backward (outside no_grad)."""
     return _grad_enabled
 
 
@@ -35,6 +59,14 @@ class _GradMode:
     """Base of no_grad / enable_grad: a context manager and a decorator."""
 
     mode = True
+
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        if func is not None:  # used as a bare decorator: @no_grad
+            if not callable(func):
+                raise TypeError(f"{cls.__name__}() takes no arguments (got {func!r})")
+            return self(func)
+        return self
 
     def __enter__(self):
         global _grad_enabled
@@ -48,16 +80,21 @@ class _GradMode:
         return False
 
     def __call__(self, fn):
+        cls = type(self)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with cls():
                 return fn(*args, **kwargs)
 
         return wrapper
 
 
 class no_grad(_GradMode):
-    """Disable graph recording inside a `with` block or a decorated function."""
+    """Disable graph recording inside a `with` block or a decorated function.
+
+    Usable as `with gu.no_grad():`, `@gu.no_grad()` and `@gu.no_grad`.
+    """
 
     mode = False
 
@@ -69,6 +106,11 @@ class enable_grad(_GradMode):
 
 
 class set_grad_enabled(_GradMode):
+    """Set grad mode to `mode` (a bool) for a `with` block or a decorated function."""
+
+    def __new__(cls, mode):
+        return object.__new__(cls)
+
     def __init__(self, mode):
         self.mode = bool(mode)
 
@@ -87,11 +129,14 @@ def sum_to_shape(grad, shape):
     """Sum `grad` down to `shape`: the adjoint of broadcasting is summation.
 
     Leading axes that broadcasting added are summed away, then axes where the
-    target has size 1 are summed with keepdims.
+    target has size 1 are summed with keepdims. A gradient of lower rank than
+    the target (a backward that returned a scalar) is broadcast up instead.
     """
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
+    if lead < 0:
+        return array_module(grad).broadcast_to(grad, shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1
     )
@@ -103,10 +148,16 @@ def sum_to_shape(grad, shape):
 
 
 class Function:
-    """One differentiable primitive: `forward` and `backward` on raw arrays."""
+    """One differentiable primitive: `forward` and `backward` on raw arrays.
 
-    __slots__ = ("parents", "saved", "needs_input_grad", "xp", "hooks", "retained", "freed",
-                 "__dict__")
+    Instances are the graph nodes: `parents` (the input Tensors),
+    `needs_input_grad`, `saved` (None once freed by backward) and `xp`.
+    """
+
+    __slots__ = ("parents", "saved", "needs_input_grad", "xp", "__dict__")
+    # set on the instance only when used (class defaults keep Function.apply cheap):
+    hooks = None  # list of gradient hooks of the output tensor; [] once retain_grad() is called
+    retained = None  # weakref to the output tensor when it called retain_grad()
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
@@ -119,100 +170,149 @@ class Function:
 
     @classmethod
     def apply(cls, *tensors, **config):
-        from .tensor import Tensor
-
-        fn = cls.__new__(cls)
-        arrays = [t.data for t in tensors]
-        fn.xp = array_module(*arrays) if arrays else np
+        """Run forward on the inputs' arrays; record the node when a gradient is needed."""
+        fn = _new(cls)
+        n = len(tensors)
+        if n == 2:  # the common cases, unrolled: this is the per-op overhead
+            a, b = tensors
+            arrays = (a.data, b.data)
+            needs = (a.requires_grad, b.requires_grad) if _grad_enabled else _NO_NEEDS[2]
+        elif n == 1:
+            arrays = (tensors[0].data,)
+            needs = (tensors[0].requires_grad,) if _grad_enabled else _NO_NEEDS[1]
+        else:
+            arrays = [t.data for t in tensors]
+            needs = tuple([t.requires_grad for t in tensors]) if _grad_enabled else \
+                (_NO_NEEDS[n] if n < 8 else (False,) * n)
+        record = True in needs
+        if n and type(arrays[0]) is _ndarray:
+            fn.xp = np
+        else:
+            fn.xp = array_module(*arrays) if n else np
+        fn.needs_input_grad = needs
         fn.saved = ()
         try:
             out = fn.forward(*arrays, **config)
         except ValueError as e:
-            if len(tensors) > 1 and ("broadcast" in str(e) or "shapes" in str(e)):
+            if len(arrays) > 1 and "could not be broadcast" in str(e):
                 shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
                 raise ValueError(
-                    f"{cls.__name__.lower()}: shapes {shapes} are not compatible: {e}"
+                    f"{cls.__name__.lower()}: shapes {shapes} cannot be broadcast together"
                 ) from None
             raise
-        result = Tensor.__new__(Tensor)
+        if type(out) is not _ndarray:
+            out = _as_array(out, fn.xp)
+        result = _new(_Tensor)
         result.data = out
         result.grad = None
         result._hooks = None
-        if _grad_enabled:
-            needs = tuple(t.requires_grad for t in tensors)
-            if True in needs:
-                fn.parents = tensors
-                fn.needs_input_grad = needs
-                fn.hooks = None
-                fn.retained = None
-                fn.freed = False
-                result.requires_grad = True
-                result._ctx = fn
-                return result
-        result.requires_grad = False
-        result._ctx = None
+        if record:
+            fn.parents = tensors
+            result.requires_grad = True
+            result._ctx = fn
+        else:
+            result.requires_grad = False
+            result._ctx = None
         return result
 
 
-def _owned(array, seen):
-    """A gradient array a leaf may keep: fresh (not a view) and not given to another leaf."""
-    if array.base is None and id(array) not in seen and array.flags.writeable:
-        seen.add(id(array))
-        return array
-    out = array.copy()
-    seen.add(id(out))
+def _as_array(out, xp):
+    """A forward's result as a backend array (NumPy reductions may return scalars)."""
+    if isinstance(out, np.generic) or not hasattr(out, "shape"):
+        return xp.asarray(out)
     return out
 
 
-def _accumulate_leaf(tensor, grad, seen):
-    from .tensor import Tensor
+def _owned(array, owners):
+    """`array` if a tensor may keep it as its .grad, else a copy.
 
-    if tensor._hooks:
-        for hook in tensor._hooks:
-            new = hook(Tensor._wrap(grad))
-            if new is not None:
-                grad = new.data if isinstance(new, Tensor) else new
-    if grad.dtype != tensor.data.dtype:
-        grad = grad.astype(tensor.data.dtype)
-    if tensor.grad is None:
-        tensor.grad = Tensor._wrap(_owned(grad, seen))
-    else:
-        tensor.grad.data += grad
+    It may when it is writeable, has no stride-0 (broadcast) axes, and its
+    memory is not already held by another .grad or by the caller (`owners`
+    holds the ids of those base arrays).
+    """
+    if type(array) is not _ndarray and isinstance(array, np.generic):
+        array = np.asarray(array)
+    base = array.base
+    if base is None:
+        base = array
+    flags = array.flags
+    if (
+        getattr(flags, "writeable", True)
+        and id(base) not in owners
+        and (0 not in array.strides or array.size <= 1)
+        and hasattr(base, "shape")
+    ):
+        owners.add(id(base))
+        return array
+    out = array.copy()
+    owners.add(id(out))
+    return out
 
 
-def _topological_order(root):
-    """Functions reachable from `root`, each after every function that uses its output."""
-    order = []
-    visited = set()
-    stack = [(root, False)]
+def _run_hooks(hooks, grad):
+    for hook in hooks:
+        new = hook(_Tensor._wrap(grad))
+        if new is not None:
+            grad = new.data if isinstance(new, _Tensor) else array_module(grad).asarray(new)
+    return grad
+
+
+def _fit_grad(dx, parent, node):
+    """Bring a returned gradient to the parent's shape, with a clear error when it cannot."""
+    if isinstance(dx, _Tensor):
+        dx = dx.data
+    elif isinstance(dx, np.generic):
+        dx = np.asarray(dx)
+    elif not hasattr(dx, "shape"):
+        dx = array_module(parent.data).asarray(dx, dtype=parent.data.dtype)
+    shape = parent.data.shape
+    if dx.shape == shape:
+        return dx
+    try:
+        out = sum_to_shape(dx, shape)
+    except ValueError:
+        out = None
+    if out is None or out.shape != shape:
+        raise RuntimeError(
+            f"{type(node).__name__}.backward returned a gradient of shape {tuple(dx.shape)} "
+            f"for an input of shape {tuple(shape)}"
+        )
+    return out
+
+
+def _count_uses(root):
+    """For every node reachable from `root`: how many edges lead into it (its output's uses)."""
+    uses = {root: 0}
+    stack = [root]
     while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
+        node = stack.pop()
         for p in node.parents:
             c = p._ctx
-            if c is not None and id(c) not in visited:
-                stack.append((c, False))
-    order.reverse()
-    return order
+            if c is not None:
+                if c in uses:
+                    uses[c] += 1
+                else:
+                    uses[c] = 1
+                    stack.append(c)
+    return uses
 
 
-def backward(tensor, gradient=None, retain_graph=False):
-    """Accumulate d(tensor)/d(leaf) into `leaf.grad` for every leaf that requires grad."""
-    from .tensor import Tensor
+def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
+    """Accumulate d(tensor)/d(leaf) into `leaf.grad` for every leaf that requires grad.
 
+    gradient: d(loss)/d(tensor), required unless `tensor` has one element.
+    retain_graph: keep the saved values so that backward can run through the graph again.
+    """
+    if create_graph:
+        raise NotImplementedError("backward(create_graph=True): higher-order gradients are "
+                                  "not supported (backward passes do not record a graph)")
     if not tensor.requires_grad:
         raise RuntimeError(
             "backward(): this tensor does not require grad and has no grad_fn "
             "(no input of the computation had requires_grad=True, or it ran under no_grad)"
         )
     xp = array_module(tensor.data)
-    seen = set()
+    owners = set()  # ids of base arrays already held by a .grad or by the caller
     if gradient is None:
         if tensor.data.size != 1:
             raise RuntimeError(
@@ -222,55 +322,108 @@ def backward(tensor, gradient=None, retain_graph=False):
             )
         grad = xp.ones_like(tensor.data)
     else:
-        grad = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient)
+        grad = gradient.data if isinstance(gradient, _Tensor) else xp.asarray(gradient)
         if grad.shape != tensor.data.shape:
             raise RuntimeError(
                 f"backward(): gradient has shape {tuple(grad.shape)} but the tensor has shape "
                 f"{tuple(tensor.data.shape)}"
             )
         grad = grad.astype(tensor.data.dtype, copy=False)
-        seen.add(id(grad))  # the caller's array: a leaf gets a copy
+        owners.add(id(grad if grad.base is None else grad.base))  # the caller's: copy it
     root = tensor._ctx
     if root is None:
-        _accumulate_leaf(tensor, grad, seen)
+        _store_leaf(tensor, grad, owners)
         return
-    grads = {id(root): grad}
-    for node in _topological_order(root):
-        dy = grads.pop(id(node), None)
-        if dy is None:
-            continue
-        if node.freed:
-            raise RuntimeError(
-                f"backward(): trying to backward through the graph a second time (through "
-                f"{type(node).__name__}); its saved values were freed after the first "
-                f"backward. Pass retain_graph=True to the first backward() to keep them."
-            )
-        if node.hooks:
-            for hook in node.hooks:
-                new = hook(Tensor._wrap(dy))
-                if new is not None:
-                    dy = new.data if isinstance(new, Tensor) else new
-        if node.retained is not None:
-            t = node.retained()
-            if t is not None:
-                if t.grad is None:
-                    t.grad = Tensor._wrap(_owned(dy, seen))
-                else:
-                    t.grad.data += dy
-        dxs = node.backward(dy)
-        if type(dxs) is not tuple:
-            dxs = (dxs,)
-        for p, need, dx in zip(node.parents, node.needs_input_grad, dxs):
-            if not need or dx is None:
-                continue
-            if dx.shape != p.data.shape:
-                dx = sum_to_shape(dx, p.data.shape)
-            c = p._ctx
-            if c is None:
-                _accumulate_leaf(p, dx, seen)
-            else:
-                prev = grads.get(id(c))
-                grads[id(c)] = dx if prev is None else prev + dx
-        if not retain_graph:
-            node.saved = None
-            node.freed = True
+    uses = _count_uses(root)
+    grads = {root: grad}
+    leaves = {}  # id(leaf) -> [leaf, summed gradient]
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        dy = grads.pop(node, None)
+        parents = node.parents
+        if dy is not None:
+            if type(dy) is not _ndarray:
+                dy = _as_array(dy, node.xp)  # NumPy arithmetic on 0-d arrays gives scalars
+            if node.saved is None:
+                raise RuntimeError(
+                    f"backward(): trying to backward through the graph a second time (through "
+                    f"{type(node).__name__}); its saved values were freed after the first "
+                    f"backward. Pass retain_graph=True to the first backward() to keep them."
+                )
+            if node.hooks is not None:  # gradient hooks, then retain_grad
+                dy = _run_hooks(node.hooks, dy)
+                if node.retained is not None:
+                    _store_retained(node, dy, owners)
+            dxs = node.backward(dy)
+            if type(dxs) is not tuple:
+                dxs = (dxs,)
+            if len(dxs) != len(parents):
+                raise RuntimeError(
+                    f"{type(node).__name__}.backward returned {len(dxs)} gradient(s) for "
+                    f"{len(parents)} input(s)"
+                )
+            for p, need, dx in zip(parents, node.needs_input_grad, dxs, strict=False):
+                c = p._ctx
+                if need and dx is not None:
+                    if type(dx) is not _ndarray or dx.shape != p.data.shape:
+                        dx = _fit_grad(dx, p, node)
+                    if c is None:
+                        g = p.grad
+                        if g is not None and not p._hooks:
+                            g.data += dx  # its own array from an earlier pass: add in place
+                        else:
+                            entry = leaves.get(id(p))
+                            if entry is None:
+                                leaves[id(p)] = [p, dx]
+                            else:
+                                entry[1] = entry[1] + dx
+                    else:
+                        prev = grads.get(c)
+                        grads[c] = dx if prev is None else prev + dx
+                if c is not None:
+                    n = uses[c] - 1
+                    uses[c] = n
+                    if n == 0:
+                        ready.append(c)
+            if not retain_graph:
+                node.saved = None
+                node.__dict__.clear()
+        else:
+            for p in parents:
+                c = p._ctx
+                if c is not None:
+                    n = uses[c] - 1
+                    uses[c] = n
+                    if n == 0:
+                        ready.append(c)
+    for leaf, g in leaves.values():
+        _store_leaf(leaf, g, owners)
+
+
+def _store_leaf(tensor, grad, owners):
+    """Run the leaf's hooks, then add `grad` into `tensor.grad` (created on first use)."""
+    if tensor._hooks:
+        grad = _run_hooks(tensor._hooks, grad)
+    data = tensor.data
+    if grad.dtype != data.dtype:
+        grad = grad.astype(data.dtype)
+    if grad.shape != data.shape:
+        grad = sum_to_shape(grad, data.shape)
+    if tensor.grad is None:
+        tensor.grad = _Tensor._wrap(_owned(grad, owners))
+    else:
+        tensor.grad.data += grad
+
+
+def _store_retained(node, dy, owners):
+    """Keep the gradient of a non-leaf tensor that called retain_grad()."""
+    t = node.retained()
+    if t is None:
+        return
+    if dy.dtype != t.data.dtype:
+        dy = dy.astype(t.data.dtype)
+    if t.grad is None:
+        t.grad = _Tensor._wrap(_owned(dy, owners))
+    else:
+        t.grad.data += dy

@@ -4,6 +4,8 @@ Random creation draws from the shared generator (`groundup.random`), so
 `manual_seed` makes it reproducible.
 """
 
+import operator
+
 import numpy as np
 
 from .backend import DEFAULT_FLOAT, move, to_dtype
@@ -51,10 +53,17 @@ def from_numpy(array):
     return Tensor._wrap(_convert(array, array.dtype))
 
 
-def _shape(size):
+def _shape(size, name="zeros"):
+    """`f(2, 3)`, `f((2, 3))` and `f([2, 3])` all mean shape (2, 3); sizes are checked."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(size[0])
-    return tuple(size)
+        size = tuple(size[0])
+    try:
+        shape = tuple(operator.index(n) for n in size)
+    except TypeError:
+        raise TypeError(f"{name}: sizes must be integers, got {tuple(size)!r}") from None
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{name}: sizes must be non-negative, got {shape}")
+    return shape
 
 
 def _make(arr, requires_grad, device):
@@ -71,15 +80,15 @@ def _dt(dtype):
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None):
-    return _make(np.zeros(_shape(size), _dt(dtype)), requires_grad, device)
+    return _make(np.zeros(_shape(size, "zeros"), _dt(dtype)), requires_grad, device)
 
 
 def ones(*size, dtype=None, requires_grad=False, device=None):
-    return _make(np.ones(_shape(size), _dt(dtype)), requires_grad, device)
+    return _make(np.ones(_shape(size, "ones"), _dt(dtype)), requires_grad, device)
 
 
 def empty(*size, dtype=None, requires_grad=False, device=None):
-    return _make(np.empty(_shape(size), _dt(dtype)), requires_grad, device)
+    return _make(np.empty(_shape(size, "empty"), _dt(dtype)), requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
@@ -88,7 +97,7 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
             dtype = np.bool_
         elif isinstance(fill_value, int):
             dtype = np.int64
-    size = (size,) if isinstance(size, int) else tuple(size)
+    size = _shape((size,) if isinstance(size, (int, np.integer)) else (size,), "full")
     return _make(np.full(size, fill_value, _dt(dtype)), requires_grad, device)
 
 
@@ -96,7 +105,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
     if end is None:
         start, end = 0, start
     if dtype is None:
-        ints = all(isinstance(v, int) for v in (start, end, step))
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if ints else DEFAULT_FLOAT
     return _make(np.arange(start, end, step, dtype=to_dtype(dtype)), requires_grad, device)
 
@@ -111,26 +120,36 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None):
 
 def rand(*size, dtype=None, requires_grad=False, device=None):
     """Uniform [0, 1) samples from the shared generator."""
-    arr = get_generator().random(_shape(size), dtype=np.float64).astype(_dt(dtype))
+    arr = get_generator().random(_shape(size, "rand"), dtype=np.float64)
+    arr = arr.astype(_dt(dtype), copy=False)
     return _make(arr, requires_grad, device)
 
 
 def randn(*size, dtype=None, requires_grad=False, device=None):
     """Standard normal samples from the shared generator."""
-    arr = get_generator().standard_normal(_shape(size)).astype(_dt(dtype))
+    arr = get_generator().standard_normal(_shape(size, "randn"))
+    arr = arr.astype(_dt(dtype), copy=False)
     return _make(arr, requires_grad, device)
 
 
 def randint(low, high=None, size=(), dtype=None, device=None):
+    """Integers uniform in [low, high) (int64 unless dtype=); `randint(high, size)` works too."""
+    if isinstance(high, (tuple, list)):  # randint(10, (3,)): high and size, as in PyTorch
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
-    arr = get_generator().integers(low, high, size=tuple(size), dtype=np.int64)
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    size = _shape((size,) if isinstance(size, (int, np.integer)) else (size,), "randint")
+    arr = get_generator().integers(low, high, size=size, dtype=np.int64)
     if dtype is not None:
         arr = arr.astype(to_dtype(dtype))
     return _make(arr, False, device)
 
 
 def _like(t, dtype):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"expected a Tensor, got {type(t).__name__}")
     return t.data.dtype if dtype is None else to_dtype(dtype)
 
 

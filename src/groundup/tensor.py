@@ -10,26 +10,41 @@ import weakref
 import numpy as np
 
 from . import autograd
-from .backend import DEFAULT_FLOAT, array_module, device_of, move, to_dtype
+from .backend import (
+    _DTYPE_NAMES,
+    DEFAULT_FLOAT,
+    array_module,
+    device_of,
+    move,
+    normalize_device,
+    to_dtype,
+)
 
 
-def _convert(data, dtype=None):
+def _convert(data, dtype=None, keep_float64=False):
     """Turn user data into a backend array with groundup's dtype rules.
 
-    Python floats and float64 arrays become float32 unless `dtype` is given;
-    integers stay integers (int64), booleans stay booleans.
+    Python floats and float64 arrays become float32 unless `dtype` is given
+    (or `keep_float64`); integers stay integers (int64), booleans stay booleans.
+    Anything else (strings, objects, complex numbers, ragged lists) is refused
+    with a TypeError / ValueError that names what was received.
     """
     if isinstance(data, Tensor):
         data = data.data
     dtype = to_dtype(dtype)
-    xp = array_module(data)
-    if xp is np and not isinstance(data, np.ndarray):
+    if dtype is not None and dtype.kind not in "fiub":
+        raise TypeError(f"unsupported tensor dtype {dtype}; expected a float, int or bool dtype")
+    if isinstance(data, np.ndarray) or array_module(data) is not np:
+        arr = data
+    else:
         try:
             arr = np.asarray(data)
-        except (ValueError, TypeError) as e:
+        except ValueError as e:  # ragged nesting
+            raise ValueError(
+                f"cannot make a tensor from this {type(data).__name__}: {e}"
+            ) from None
+        except (TypeError, OverflowError) as e:
             raise TypeError(f"cannot make a tensor from {type(data).__name__}: {e}") from None
-    else:
-        arr = data
     kind = arr.dtype.kind
     if kind not in "fiub":
         raise TypeError(
@@ -38,9 +53,9 @@ def _convert(data, dtype=None):
         )
     if dtype is not None:
         if arr.dtype != dtype:
-            arr = arr.astype(dtype)
-    elif arr.dtype == np.float64:
-        arr = arr.astype(DEFAULT_FLOAT)
+            arr = arr.astype(dtype, order="C")
+    elif kind == "f" and arr.dtype == np.float64 and not keep_float64:
+        arr = arr.astype(DEFAULT_FLOAT, order="C")
     return arr
 
 
@@ -127,10 +142,11 @@ class Tensor:
     def __repr__(self):
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype != DEFAULT_FLOAT and self.data.dtype.kind == "f":
-            extra += f", dtype={self.data.dtype}"
-        elif self.data.dtype.kind != "f" and self.data.size == 0:
-            extra += f", dtype={self.data.dtype}"
+        dt = self.data.dtype
+        if self.device != "cpu":
+            extra += f", device='{self.device}'"
+        if dt not in _REPR_IMPLIED_DTYPES or (dt.kind != "f" and self.data.size == 0):
+            extra += f", dtype={dt}"
         if self._ctx is not None:
             extra += f", grad_fn=<{type(self._ctx).__name__}>"
         elif self.requires_grad:
@@ -178,13 +194,20 @@ class Tensor:
         return int(self.item())
 
     def to(self, device=None, dtype=None):
-        """Move to a device ('cpu' or 'cuda') and/or cast to a dtype; differentiable."""
-        if isinstance(device, (type, np.dtype)) and dtype is None:
+        """Move to a device ('cpu' or 'cuda') and/or cast to a dtype; differentiable.
+
+        `t.to(gu.float64)` and `t.to("float64")` cast; `t.to("cuda")` raises a
+        RuntimeError when CuPy or a GPU is missing. Returns self when nothing changes.
+        """
+        if dtype is None and (
+            isinstance(device, (type, np.dtype))
+            or (isinstance(device, str) and device in _DTYPE_WORDS)
+        ):
             device, dtype = None, device
         out = self
         if dtype is not None and to_dtype(dtype) != self.data.dtype:
             out = ops.cast(out, dtype=to_dtype(dtype))
-        if device is not None and device_of(out.data) != str(device).split(":")[0]:
+        if device is not None and device_of(out.data) != normalize_device(device):
             out = ops.to_device(out, device=device)
         return out
 
@@ -215,12 +238,19 @@ class Tensor:
     astype = type
 
     # --------------------------------------------------------------- autograd
-    def backward(self, gradient=None, retain_graph=False):
-        autograd.backward(self, gradient, retain_graph)
+    def backward(self, gradient=None, retain_graph=False, create_graph=False):
+        """Backpropagate from this tensor into the .grad of every leaf that requires grad."""
+        autograd.backward(self, gradient, retain_graph, create_graph)
 
     def detach(self):
         """The same data, cut from the graph (shares memory)."""
         return Tensor._wrap(self.data)
+
+    def detach_(self):
+        """Cut this tensor from the graph in place (it becomes a leaf)."""
+        self._ctx = None
+        self.requires_grad = False
+        return self
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self.data.dtype.kind != "f":
@@ -233,7 +263,11 @@ class Tensor:
         return self
 
     def register_hook(self, hook):
-        """Call `hook(grad)` when this tensor's gradient is computed; a returned value replaces it."""
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned value replaces it.
+
+        On a leaf the hook sees the summed gradient of one backward pass; on a non-leaf, the
+        gradient of its output, before retain_grad stores it.
+        """
         if not self.requires_grad:
             raise RuntimeError("register_hook on a tensor that does not require grad")
         if self._ctx is not None:
@@ -247,9 +281,17 @@ class Tensor:
         return hook
 
     def retain_grad(self):
-        """Keep `.grad` for this non-leaf tensor after backward."""
+        """Keep `.grad` for this non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad on a tensor that does not require grad")
         if self._ctx is not None:
             self._ctx.retained = weakref.ref(self)
+            if self._ctx.hooks is None:
+                self._ctx.hooks = []  # the engine looks at `retained` only when hooks is set
+
+    @property
+    def retains_grad(self):
+        return self._ctx is not None and self._ctx.retained is not None
 
     def _check_inplace(self, name):
         if autograd.is_grad_enabled() and (self._ctx is not None or self.requires_grad):
@@ -300,7 +342,10 @@ class Tensor:
         return ops.clone(self)
 
     def contiguous(self):
-        return self
+        """Self when C-contiguous, else a contiguous (differentiable) copy."""
+        if self.data.flags.c_contiguous:
+            return self
+        return ops.clone(self)
 
     # -------------------------------------------------------------- operators
     def __add__(self, other):
@@ -349,9 +394,13 @@ class Tensor:
         return ops.abs(self)
 
     def __eq__(self, other):
+        if other is None:
+            return False
         return ops.eq(self, other)
 
     def __ne__(self, other):
+        if other is None:
+            return True
         return ops.ne(self, other)
 
     def __lt__(self, other):
@@ -374,6 +423,21 @@ class Tensor:
 
     def __or__(self, other):
         return ops.logical_or(self, other)
+
+    def __xor__(self, other):
+        return ops.logical_xor(self, other)
+
+    def __floordiv__(self, other):
+        return ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return ops.remainder(other, self)
 
     def __getitem__(self, index):
         return ops.getitem(self, index)
@@ -411,6 +475,30 @@ class Tensor:
 
     def abs(self):
         return ops.abs(self)
+
+    def square(self):
+        return ops.pow(self, 2)
+
+    def eq(self, other):
+        return ops.eq(self, other)
+
+    def ne(self, other):
+        return ops.ne(self, other)
+
+    def lt(self, other):
+        return ops.lt(self, other)
+
+    def le(self, other):
+        return ops.le(self, other)
+
+    def gt(self, other):
+        return ops.gt(self, other)
+
+    def ge(self, other):
+        return ops.ge(self, other)
+
+    def logical_not(self):
+        return ops.logical_not(self)
 
     def sin(self):
         return ops.sin(self)
@@ -505,11 +593,17 @@ class Tensor:
         return ops.chunk(self, chunks, dim)
 
 
+_REPR_IMPLIED_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
+_DTYPE_WORDS = frozenset(_DTYPE_NAMES)
+
+
 def _shape_args(args):
     """Accept both t.reshape(2, 3) and t.reshape((2, 3))."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         return tuple(args[0])
     return tuple(args)
 
+
+autograd._register_tensor_type(Tensor)
 
 from . import ops  # noqa: E402  (ops import Tensor from this module)

@@ -1,1 +1,10 @@
-"""The model zoo."""
+"""The model zoo: named models with their configs, default data and hyperparameters.
+
+Each zoo model keeps its constructor config (a dataclass) in `model.config`;
+`save(model, path)` stores it as JSON metadata next to the weights, and
+`load(path)` rebuilds the model from that metadata with no code execution.
+"""
+
+from .registry import MODELS, ModelSpec, build, get, list_models, load, save
+
+__all__ = ["MODELS", "ModelSpec", "build", "get", "list_models", "load", "save"]

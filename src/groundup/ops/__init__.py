@@ -3,7 +3,7 @@
 from .activation import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .linalg import *  # noqa: F403
-from .reduce import *  # noqa: F403
-from .shape import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .norm import *  # noqa: F403
+from .reduce import *  # noqa: F403
+from .shape import *  # noqa: F403

@@ -18,19 +18,29 @@ def as_tensor(value, like=None):
     if like is not None:
         ref = like.data.dtype
         xp = array_module(like.data)
-        if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
+        if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+            value = value.item()  # NumPy scalars act as Python scalars, as in PyTorch
+        vtype = type(value)
+        if vtype is float or vtype is int or vtype is bool:
             if ref.kind == "f":
                 dtype = ref
-            elif isinstance(value, float):
+            elif vtype is float:
                 dtype = DEFAULT_FLOAT
-            elif isinstance(value, bool):
+            elif vtype is bool:
                 dtype = np.bool_ if ref.kind == "b" else ref
             else:
                 dtype = ref if ref.kind in "iu" else np.int64
             return Tensor._wrap(xp.asarray(value, dtype=dtype))
-        arr = _convert(value)
-        if arr.dtype.kind == "f" and ref.kind == "f" and arr.dtype != ref:
-            arr = arr.astype(ref)
+        # arrays, lists and NumPy scalars: a float operand follows a float tensor's dtype
+        # (cast straight from the source, so float64 data meeting a float64 tensor keeps
+        # its precision); with a non-float tensor, float64 data becomes float32
+        arr = _convert(value, keep_float64=True)
+        if arr.dtype.kind == "f":
+            if ref.kind == "f":
+                if arr.dtype != ref:
+                    arr = arr.astype(ref)
+            elif arr.dtype == np.float64:
+                arr = arr.astype(DEFAULT_FLOAT)
         return Tensor._wrap(xp.asarray(arr))
     return Tensor._wrap(_convert(value))
 

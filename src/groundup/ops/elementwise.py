@@ -2,7 +2,14 @@
 
 Broadcasting is NumPy's; each backward returns gradients of the broadcast
 shape and the engine sums them back to each input's shape (autograd.sum_to_shape).
+Shapes below: a, b, x are any broadcast-compatible shapes; y and dy have the
+broadcast shape. Comparisons, logical ops, floor division and remainder give
+results without gradient.
 """
+
+import operator
+
+import numpy as np
 
 from ..autograd import Function
 from ..backend import move, to_dtype
@@ -12,7 +19,8 @@ from .common import as_tensor, binary_operands
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos",
     "maximum", "minimum", "where", "clamp", "eq", "ne", "lt", "le", "gt", "ge",
-    "logical_not", "logical_and", "logical_or", "cast", "to_device", "clone",
+    "logical_not", "logical_and", "logical_or", "logical_xor", "floor_divide", "remainder",
+    "cast", "to_device", "clone",
 ]
 
 
@@ -54,21 +62,25 @@ class Mul(Function):
 
 
 class Div(Function):
-    """y = a / b
-    da = dy / b     db = -dy * a / b**2 = -da * y"""
+    """y = a / b          (integer / integer is true division, giving float32)
+    da = dy / b     db = -dy * a / b**2 = -da * y
+    saved: b, and y only when b needs a gradient"""
 
     def forward(self, a, b):
         if a.dtype.kind != "f" and b.dtype.kind != "f":  # true division of integers
-            a = a.astype(to_dtype("float32"))
-            b = b.astype(a.dtype)
+            a = a.astype(np.float32)
+            b = b.astype(np.float32)
         y = a / b
-        self.save_for_backward(b, y)
+        self.save_for_backward(b, y if self.needs_input_grad[1] else None)
         return y
 
     def backward(self, dy):
         b, y = self.saved
         da = dy / b
-        db = -da * y if self.needs_input_grad[1] else None
+        db = None
+        if self.needs_input_grad[1]:
+            db = da * y
+            db = self.xp.negative(db, out=db) if db.ndim else -db
         return (da if self.needs_input_grad[0] else None), db
 
 
@@ -84,8 +96,8 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = a ** b   (both tensors)
-    da = dy * b * a**(b - 1)
+    """y = a ** b   (both tensors, or a Python-number base: 2 ** x)
+    da = dy * b * a**(b - 1)    (0 where b == 0, as in PyTorch)
     db = dy * y * log(a)        (0 where a == 0 and b >= 0, as in PyTorch)"""
 
     def forward(self, a, b):
@@ -98,17 +110,24 @@ class Pow(Function):
         xp = self.xp
         da = db = None
         if self.needs_input_grad[0]:
-            da = dy * b * a ** (b - 1)
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                da = dy * (b * a ** (b - 1))
+            zero = b == 0
+            if zero.any():
+                da = da * ~zero
         if self.needs_input_grad[1]:
             with xp.errstate(divide="ignore", invalid="ignore"):
-                loga = xp.log(a)
-            db = dy * xp.where((a == 0) & (b >= 0), 0, y * loga)
+                db = dy * (y * xp.log(a))
+            zero = (a == 0) & (b >= 0)
+            if zero.any():
+                db = xp.where(zero, 0, db)
         return da, db
 
 
 class PowScalar(Function):
-    """y = x ** p   (p a Python number)
-    dx = dy * p * x**(p - 1)"""
+    """y = x ** p   (p a Python number: never changes x's dtype)
+    dx = dy * p * x**(p - 1)    (p == 0: dx = 0; p == 1: dx = dy)
+    saved: x"""
 
     def forward(self, x, p):
         self.p = p
@@ -119,7 +138,11 @@ class PowScalar(Function):
         (x,) = self.saved
         p = self.p
         if p == 2:
-            return dy * (2 * x)
+            return dy * (x + x)
+        if p == 1:
+            return dy
+        if p == 0:
+            return self.xp.zeros_like(dy)
         return dy * (p * x ** (p - 1))
 
 
@@ -150,7 +173,7 @@ class Log(Function):
 
 class Sqrt(Function):
     """y = sqrt(x)
-    dx = dy / (2 y)      (saves the output)"""
+    dx = dy / (2 y) = 0.5 * dy / y      (saves the output)"""
 
     def forward(self, x):
         y = self.xp.sqrt(x)
@@ -158,7 +181,9 @@ class Sqrt(Function):
         return y
 
     def backward(self, dy):
-        return dy / (2 * self.saved[0])
+        dx = dy / self.saved[0]
+        dx *= 0.5
+        return dx
 
 
 class Abs(Function):
@@ -208,11 +233,7 @@ class Maximum(Function):
 
     def backward(self, dy):
         a, b = self.saved
-        wa = (a > b) + 0.5 * (a == b)
-        wa = wa.astype(dy.dtype, copy=False)
-        da = dy * wa if self.needs_input_grad[0] else None
-        db = dy * (1 - wa) if self.needs_input_grad[1] else None
-        return da, db
+        return _select_grads(self, dy, a > b, a == b)
 
 
 class Minimum(Function):
@@ -225,15 +246,25 @@ class Minimum(Function):
 
     def backward(self, dy):
         a, b = self.saved
-        wa = ((a < b) + 0.5 * (a == b)).astype(dy.dtype, copy=False)
-        da = dy * wa if self.needs_input_grad[0] else None
-        db = dy * (1 - wa) if self.needs_input_grad[1] else None
-        return da, db
+        return _select_grads(self, dy, a < b, a == b)
+
+
+def _select_grads(fn, dy, a_wins, tie):
+    """Gradients of a two-way selection: a gets dy where it won, b where it won, halves on ties."""
+    w = a_wins.astype(dy.dtype)
+    if tie.any():
+        w += 0.5 * tie
+    da = dy * w if fn.needs_input_grad[0] else None
+    db = None
+    if fn.needs_input_grad[1]:
+        db = dy - da if da is not None else dy * (1 - w)
+    return da, db
 
 
 class Where(Function):
-    """y = a where cond else b
-    da = dy * cond     db = dy * (1 - cond)     (cond gets no gradient)"""
+    """y = a where cond else b      (cond bool, broadcast with a and b)
+    da = dy * cond     db = dy * ~cond     (cond gets no gradient)
+    saved: cond"""
 
     def forward(self, cond, a, b):
         self.save_for_backward(cond)
@@ -241,33 +272,38 @@ class Where(Function):
 
     def backward(self, dy):
         (cond,) = self.saved
-        m = cond.astype(dy.dtype)
-        da = dy * m if self.needs_input_grad[1] else None
-        db = dy * (1 - m) if self.needs_input_grad[2] else None
+        da = dy * cond if self.needs_input_grad[1] else None
+        db = None
+        if self.needs_input_grad[2]:
+            db = dy - da if da is not None else dy * ~cond
         return None, da, db
 
 
 class Clamp(Function):
-    """y = min(max(x, lo), hi)
-    dx = dy * [lo <= x <= hi]"""
+    """y = min(max(x, lo), hi)      (lo, hi Python numbers; either may be None)
+    dx = dy * [lo <= x <= hi]       (the boundary passes the gradient, as in PyTorch)
+    saved: the boolean mask, only when x needs a gradient"""
 
     def forward(self, x, lo, hi):
         xp = self.xp
-        y = x
-        mask = None
-        if lo is not None:
-            mask = x >= lo
-            y = xp.maximum(y, xp.asarray(lo, dtype=x.dtype))
-        if hi is not None:
-            m = x <= hi
-            mask = m if mask is None else mask & m
-            y = xp.minimum(y, xp.asarray(hi, dtype=x.dtype))
-        self.save_for_backward(mask)
-        return y if y is not x else x.copy()
+        lo_a = None if lo is None else xp.asarray(lo, dtype=x.dtype)
+        hi_a = None if hi is None else xp.asarray(hi, dtype=x.dtype)
+        if self.needs_input_grad[0]:
+            mask = None
+            if lo_a is not None:
+                mask = x >= lo_a
+            if hi_a is not None:
+                mask = x <= hi_a if mask is None else mask & (x <= hi_a)
+            self.save_for_backward(mask)
+        if hi_a is None:
+            return xp.maximum(x, lo_a)
+        if lo_a is None:
+            return xp.minimum(x, hi_a)
+        return xp.minimum(xp.maximum(x, lo_a), hi_a)
 
     def backward(self, dy):
         (mask,) = self.saved
-        return dy if mask is None else dy * mask
+        return dy * mask
 
 
 class Cast(Function):
@@ -322,14 +358,16 @@ def div(a, b):
 
 
 def neg(x):
-    return Neg.apply(x)
+    return Neg.apply(as_tensor(x))
 
 
 def pow(a, b):
-    """a ** b; a Python-number exponent uses the cheaper PowScalar."""
-    if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
+    """a ** b; a Python-number exponent uses the cheaper PowScalar (never changes the dtype)."""
+    if isinstance(a, Tensor) and isinstance(b, (int, float, np.integer, np.floating)) and not \
+            isinstance(b, (bool, np.bool_)):
+        b = b.item() if isinstance(b, np.generic) else b  # a NumPy scalar must not upcast
         if a.data.dtype.kind != "f" and (isinstance(b, float) or b < 0):
-            a = cast(a, to_dtype("float32"))
+            a = cast(a, np.float32)
         return PowScalar.apply(a, p=b)
     return Pow.apply(*binary_operands(a, b))
 
@@ -379,6 +417,7 @@ def clamp(x, min=None, max=None):
     """Clamp into [min, max]; either bound may be None. Tensor bounds use maximum/minimum."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    x = as_tensor(x)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         y = x
         if min is not None:
@@ -386,52 +425,105 @@ def clamp(x, min=None, max=None):
         if max is not None:
             y = minimum(y, max)
         return y
+    if x.data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        x = cast(x, np.float32)  # an integer tensor clamped to a float bound becomes float
     return Clamp.apply(x, lo=min, hi=max)
 
 
-def _compare(op, a, b):
+def _no_grad_binary(op, a, b):
+    """A binary op whose result carries no gradient (comparisons, logic, floor division)."""
     a, b = binary_operands(a, b)
-    return Tensor._wrap(op(a.data, b.data))
+    try:
+        return Tensor._wrap(op(a.data, b.data))
+    except ValueError as e:
+        if "could not be broadcast" not in str(e):
+            raise
+        raise ValueError(
+            f"{op.__name__}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast "
+            f"together"
+        ) from None
 
 
 def eq(a, b):
-    return _compare(lambda x, y: x == y, a, b)
+    """a == b element-wise (bool, no gradient)."""
+    return _no_grad_binary(operator.eq, a, b)
 
 
 def ne(a, b):
-    return _compare(lambda x, y: x != y, a, b)
+    """a != b element-wise (bool, no gradient)."""
+    return _no_grad_binary(operator.ne, a, b)
 
 
 def lt(a, b):
-    return _compare(lambda x, y: x < y, a, b)
+    """a < b element-wise (bool, no gradient)."""
+    return _no_grad_binary(operator.lt, a, b)
 
 
 def le(a, b):
-    return _compare(lambda x, y: x <= y, a, b)
+    """a <= b element-wise (bool, no gradient)."""
+    return _no_grad_binary(operator.le, a, b)
 
 
 def gt(a, b):
-    return _compare(lambda x, y: x > y, a, b)
+    """a > b element-wise (bool, no gradient)."""
+    return _no_grad_binary(operator.gt, a, b)
 
 
 def ge(a, b):
-    return _compare(lambda x, y: x >= y, a, b)
+    """a >= b element-wise (bool, no gradient)."""
+    return _no_grad_binary(operator.ge, a, b)
+
+
+def _bool(x):
+    return x if x.dtype.kind == "b" else x.astype(bool)
+
+
+def _logical_and(x, y):
+    return _bool(x) & _bool(y)
+
+
+def _logical_or(x, y):
+    return _bool(x) | _bool(y)
+
+
+def _logical_xor(x, y):
+    return _bool(x) ^ _bool(y)
 
 
 def logical_not(x):
-    return Tensor._wrap(~as_tensor(x).data.astype(bool))
+    """not x element-wise (bool; nonzero counts as true)."""
+    return Tensor._wrap(~_bool(as_tensor(x).data))
 
 
 def logical_and(a, b):
-    return _compare(lambda x, y: x.astype(bool) & y.astype(bool), a, b)
+    """a and b element-wise (bool; nonzero counts as true)."""
+    return _no_grad_binary(_logical_and, a, b)
 
 
 def logical_or(a, b):
-    return _compare(lambda x, y: x.astype(bool) | y.astype(bool), a, b)
+    """a or b element-wise (bool; nonzero counts as true)."""
+    return _no_grad_binary(_logical_or, a, b)
+
+
+def logical_xor(a, b):
+    """a xor b element-wise (bool; nonzero counts as true)."""
+    return _no_grad_binary(_logical_xor, a, b)
+
+
+def floor_divide(a, b):
+    """floor(a / b) element-wise, as Python's // (no gradient)."""
+    return _no_grad_binary(operator.floordiv, a, b)
+
+
+def remainder(a, b):
+    """a - b * floor(a / b), with the sign of b as Python's % (no gradient)."""
+    return _no_grad_binary(operator.mod, a, b)
 
 
 def cast(x, dtype):
+    """x converted to `dtype`; differentiable between float dtypes, no gradient otherwise."""
     dtype = to_dtype(dtype)
+    x = as_tensor(x)
     if dtype.kind != "f":
         return Tensor._wrap(x.data.astype(dtype))
     return Cast.apply(x, dtype=dtype)
@@ -447,7 +539,8 @@ def clone(x):
 
 def _float(x):
     """Transcendental functions of integer tensors return float32, as in PyTorch."""
-    x = as_tensor(x)
+    if type(x) is not Tensor:
+        x = as_tensor(x)
     if x.data.dtype.kind != "f":
-        return Tensor._wrap(x.data.astype(to_dtype("float32")))
+        return Tensor._wrap(x.data.astype(np.float32))
     return x

@@ -1,3 +1,737 @@
-"""(to be written)"""
+"""Loss functions: fused primitives with PyTorch's signatures and reductions.
 
-__all__ = []
+Every loss here is one Function: the element-wise (or per-sample) loss and its
+reduction run in one forward, and the backward writes d(loss)/d(input) in one or
+two passes. Softmax cross-entropy is fused (log-softmax + NLL) because it is hot
+and because composing it from exp / sum / log loses precision for large logits.
+
+Reductions: 'none' returns the per-element (per-sample) loss, 'sum' its sum,
+'mean' its mean (cross_entropy / nll_loss with class indices: the weighted mean,
+divided by the summed weights of the counted targets, as in PyTorch); kl_div
+also takes 'batchmean' (sum / batch size). Class weights, pos_weight and class
+index targets are constants: they get no gradient (PyTorch gives none either).
+"""
+
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import array_module
+from ..tensor import Tensor
+from .common import as_tensor
+from .elementwise import cast
+
+__all__ = [
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+    "cosine_embedding_loss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+# Cross-entropy shifts logits by one global max M (one cheap pass instead of a max per
+# row), or by nothing when 0 <= M <= 16 (exp cannot overflow, and the subtraction pass
+# is saved); a row whose exp-sum falls below exp(-16) (its own max is > 16 below the
+# shift) is redone with its own max, so no row underflows or loses precision.
+_NO_SHIFT = 16.0
+_UNDERFLOW = math.exp(-16.0)
+
+
+# ----------------------------------------------------------------- helpers
+def _check_reduction(name, reduction, allowed=_REDUCTIONS):
+    if reduction not in allowed:
+        names = ", ".join(repr(r) for r in allowed)
+        raise ValueError(f"{name}: reduction must be one of {names}; got {reduction!r}")
+
+
+def _reduce(xp, loss, reduction, n):
+    """'none' -> loss; 'sum' -> its sum; 'mean' (and 'batchmean') -> sum / n; 0-d arrays."""
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction != "sum":
+        with np.errstate(invalid="ignore", divide="ignore"):  # empty input: nan, as PyTorch
+            total = total / n
+    return xp.asarray(total, dtype=loss.dtype)
+
+
+def _upstream(dy, reduction, n):
+    """The factor each element's local derivative is multiplied by in backward."""
+    if reduction == "none" or reduction == "sum":
+        return dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return dy / n
+
+
+def _float_input(name, x, what="input"):
+    x = as_tensor(x)
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{name}: {what} must be a floating-point tensor, got {x.data.dtype}")
+    return x
+
+
+def _pair(name, input, target, same_shape=False):
+    """input and target as float Tensors of one dtype (the wider), shapes checked."""
+    x = _float_input(name, input)
+    t = as_tensor(target, x)
+    if t.data.dtype.kind != "f":
+        t = Tensor._wrap(t.data.astype(x.data.dtype))
+    if t.data.dtype != x.data.dtype:  # promote to the wider float, as PyTorch does
+        if t.data.dtype.itemsize > x.data.dtype.itemsize:
+            x = cast(x, t.data.dtype)
+        else:
+            t = cast(t, x.data.dtype)
+    if same_shape:
+        if t.shape != x.shape:
+            raise ValueError(
+                f"{name}: target shape {tuple(t.shape)} must equal the input shape "
+                f"{tuple(x.shape)}"
+            )
+    else:
+        try:
+            np.broadcast_shapes(x.shape, t.shape)
+        except ValueError:
+            raise ValueError(
+                f"{name}: input shape {tuple(x.shape)} and target shape {tuple(t.shape)} "
+                f"do not broadcast together"
+            ) from None
+    return x, t
+
+
+def _constant(name, what, value, x, shape=None):
+    """A weight-like constant as an array of x's dtype; shape-checked (exact or broadcast)."""
+    if value is None:
+        return None
+    arr = value.data if isinstance(value, Tensor) else np.asarray(value)
+    arr = array_module(x.data).asarray(arr)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"{name}: {what} must hold numbers, got dtype {arr.dtype}")
+    arr = arr.astype(x.data.dtype, copy=False)
+    if shape is not None:
+        if arr.shape != shape:
+            raise ValueError(f"{name}: {what} must have shape {shape}, got {tuple(arr.shape)}")
+    else:
+        try:
+            ok = np.broadcast_shapes(arr.shape, x.shape) == tuple(x.shape)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(
+                f"{name}: {what} of shape {tuple(arr.shape)} does not broadcast to the "
+                f"input shape {tuple(x.shape)}"
+            )
+    return arr
+
+
+def _gather(xp, a, ys):
+    """a[i, ys[i], ...]: the entry of each sample's (and position's) target class."""
+    if a.ndim == 2:
+        return a[xp.arange(a.shape[0]), ys]
+    return xp.take_along_axis(a, ys[:, None], axis=1)[:, 0]
+
+
+def _sub_at(xp, a, ys, v):
+    """a[i, ys[i], ...] -= v[i, ...] in place (one index per sample: no collisions)."""
+    if a.ndim == 2:
+        a[xp.arange(a.shape[0]), ys] -= v
+        return
+    idx = ys[:, None]
+    v = xp.broadcast_to(v, ys.shape)[:, None]
+    xp.put_along_axis(a, idx, xp.take_along_axis(a, idx, axis=1) - v, axis=1)
+
+
+def _class_sum(xp, a, w):
+    """sum_c w_c a[i, c, ...] (w None: plain sum), as a GEMV on 2-D arrays."""
+    if a.ndim == 2:
+        return a @ (xp.ones(a.shape[1], a.dtype) if w is None else w)
+    if w is None:
+        return a.sum(axis=1)
+    return (a * w.reshape((1, -1) + (1,) * (a.ndim - 2))).sum(axis=1)
+
+
+def _class_layout(name, x):
+    """(number of classes, shape of a class-index target, readable layout) of an input."""
+    if x.ndim == 0:
+        raise ValueError(f"{name}: input must have a class dimension, got a 0-d tensor")
+    if x.ndim == 1:
+        return x.shape[0], (), "(C,)"
+    dims = "".join(f", d{k}" for k in range(1, x.ndim - 1))
+    return x.shape[1], (x.shape[0],) + tuple(x.shape[2:]), f"(N, C{dims})"
+
+
+def _class_indices(name, x, target, ignore_index):
+    """Validate class-index targets: (int array, C); None when target holds probabilities."""
+    C, index_shape, layout = _class_layout(name, x)
+    t = as_tensor(target)
+    if tuple(t.shape) == tuple(index_shape):
+        if t.data.dtype.kind not in "iu":
+            raise TypeError(
+                f"{name}: a target of shape {tuple(t.shape)} holds class indices and must be "
+                f"an integer tensor (e.g. int64), got {t.data.dtype}"
+                + (f"; class probabilities need the input's shape {tuple(x.shape)}"
+                   if name == "cross_entropy" else "")
+            )
+        y = t.data
+        if y.size:
+            lo, hi = int(y.min()), int(y.max())
+            if lo < 0 or hi >= C:
+                bad = (y != ignore_index) & ((y < 0) | (y >= C))
+                if bad.any():
+                    v = int(y[bad].reshape(-1)[0])
+                    raise IndexError(
+                        f"{name}: target class index {v} is out of range for {C} classes "
+                        f"(expected 0 <= index <= {C - 1}, or ignore_index={ignore_index})"
+                    )
+        return y, C
+    if name == "cross_entropy" and tuple(t.shape) == tuple(x.shape):
+        if t.data.dtype.kind != "f":
+            raise TypeError(
+                f"{name}: a target of the input's shape {tuple(x.shape)} holds class "
+                f"probabilities and must be floating point, got {t.data.dtype}"
+            )
+        return None, C
+    also = f" or {tuple(x.shape)} of probabilities" if name == "cross_entropy" else ""
+    raise ValueError(
+        f"{name}: input {layout} = {tuple(x.shape)} needs target {tuple(index_shape)} of "
+        f"class indices{also}, got {tuple(t.shape)}"
+    )
+
+
+def _valid_targets(xp, y, ignore_index, C, dtype):
+    """(safe indices, mask as floats or None when no target is ignored)."""
+    if y.size == 0 or not int(y.min()) <= ignore_index <= int(y.max()):
+        return y, None  # nothing can equal ignore_index: skip the mask
+    valid = y != ignore_index
+    if valid.all():
+        return y, None
+    return y * valid, valid.astype(dtype)
+
+
+# ---------------------------------------------------------- cross-entropy
+class CrossEntropy(Function):
+    """Softmax cross-entropy with class-index targets, fused (log-softmax + NLL in one pass).
+
+    x: (N, C) or (N, C, d1, ...) logits; y: (N,) or (N, d1, ...) class indices;
+    w: (C,) class weights (1 when None), W = sum_c w_c; eps = label_smoothing;
+    v_i = [y_i != ignore_index]. Per sample i (and position), with p_i = softmax(x_i):
+        l_i = v_i ( -(1 - eps) w[y_i] log p_i[y_i] - (eps / C) sum_c w_c log p_i[c] )
+    'mean' divides the sum by norm = sum_i v_i w[y_i] (PyTorch's weighted mean).
+    backward, with s_i = dy_i ('none'), dy ('sum') or dy / norm ('mean'):
+        dx_i[c] = s_i v_i ( ((1 - eps) w[y_i] + eps W / C) p_i[c]
+                            - (1 - eps) w[y_i] [c == y_i] - (eps / C) w_c )
+    so without weights dx = s v (p - (1 - eps) onehot(y) - eps / C).
+    Saves e = exp(x - shift) and its class sums; p = e / sum(e) is formed only in backward.
+    """
+
+    def forward(self, x, target, weight, ignore_index, reduction, label_smoothing):
+        xp = self.xp
+        self.unbatched = x.ndim == 1
+        if self.unbatched:
+            x, target = x[None], target[None]
+        C = x.shape[1]
+        eps = float(label_smoothing)
+        ys, valid = _valid_targets(xp, target, ignore_index, C, x.dtype)
+        if x.ndim == 2:  # hot path: one global shift (often none at all), GEMV class sums
+            shift = x.max() if x.size else 0
+            z = x if 0 <= shift <= _NO_SHIFT else x - shift
+            zy = _gather(xp, z, ys)
+            zw = _class_sum(xp, z, weight) if eps else None
+            e = xp.exp(z) if z is x else xp.exp(z, out=z)
+            s = _class_sum(xp, e, None)
+            low = s < _UNDERFLOW
+            if low.any():
+                rows = xp.flatnonzero(low)
+                zr = x[rows]
+                zr = zr - zr.max(axis=1, keepdims=True)
+                zy[rows] = _gather(xp, zr, ys[rows])
+                if eps:
+                    zw[rows] = _class_sum(xp, zr, weight)
+                xp.exp(zr, out=zr)
+                e[rows] = zr
+                s[rows] = _class_sum(xp, zr, None)
+        else:
+            e = x - x.max(axis=1, keepdims=True)
+            zy = _gather(xp, e, ys)
+            zw = _class_sum(xp, e, weight) if eps else None
+            xp.exp(e, out=e)
+            s = e.sum(axis=1)
+        lse = xp.log(s)
+        wy = None if weight is None else weight[ys]
+        if valid is not None:
+            wy = valid if wy is None else wy * valid
+        loss = lse - zy  # -log p[y]
+        if wy is not None:
+            loss *= wy
+        W = C if weight is None else weight.sum()
+        if eps:
+            smooth = W * lse - zw  # -sum_c w_c log p[c]
+            if valid is not None:
+                smooth *= valid
+            loss *= 1.0 - eps
+            loss += (eps / C) * smooth
+        norm = float(ys.size) if wy is None else wy.sum()
+        self.save_for_backward(e, s, ys, wy, valid, weight)
+        self.config = (reduction, norm, eps, W)
+        out = _reduce(xp, loss, reduction, norm)
+        return out.reshape(()) if self.unbatched and reduction == "none" else out
+
+    def backward(self, dy):
+        xp = self.xp
+        e, s, ys, wy, valid, weight = self.saved
+        reduction, norm, eps, W = self.config
+        C = e.shape[1]
+        scale = _upstream(dy, reduction, norm)
+        if self.unbatched and reduction == "none":
+            scale = scale[None]
+        onehot = scale if wy is None else scale * wy  # coefficient of -[c == y]
+        if eps:
+            onehot = onehot * (1.0 - eps)
+            uniform = scale * (eps / C) if valid is None else scale * (eps / C) * valid
+            coef = onehot + uniform * W
+        else:
+            coef = onehot
+        r = coef / s
+        dx = e * r[:, None]
+        _sub_at(xp, dx, ys, onehot)
+        if eps:
+            u = xp.broadcast_to(uniform, ys.shape)[:, None]
+            if weight is None:
+                dx -= u
+            else:
+                dx -= u * weight.reshape((1, C) + (1,) * (e.ndim - 2))
+        return dx[0] if self.unbatched else dx
+
+
+class CrossEntropyProbs(Function):
+    """Softmax cross-entropy with class-probability targets (t has the input's shape).
+
+    x, t: (N, C, ...) (or (C,)); class axis 1 (0 for 1-D). eps = label_smoothing,
+    t' = (1 - eps) t + eps / C, w: (C,) class weights (1 when None), q = w t'.
+        l_i = -sum_c q_ic log p_ic,  p_i = softmax(x_i)
+    'mean' divides the sum by the number of samples (numel / C), as in PyTorch.
+    backward, s_i the upstream factor:
+        dx_ic = s_i (p_ic sum_k q_ik - q_ic)
+        dt_ic = -s_i (1 - eps) w_c log p_ic
+    Saves log p (p = exp(log p) is recomputed in backward).
+    """
+
+    def forward(self, x, t, weight, reduction, label_smoothing):
+        xp = self.xp
+        ax = 0 if x.ndim == 1 else 1
+        C = x.shape[ax]
+        logp = x - x.max(axis=ax, keepdims=True)
+        logp -= xp.log(xp.exp(logp).sum(axis=ax, keepdims=True))
+        self.wb = None if weight is None else weight.reshape((C,) + (1,) * (x.ndim - 1 - ax))
+        self.eps, self.ax, self.reduction = float(label_smoothing), ax, reduction
+        q = self._q(t, C)
+        loss = xp.asarray(-(q * logp).sum(axis=ax))
+        self.n = x.size / C if C else 0.0
+        self.save_for_backward(logp, t)
+        return _reduce(xp, loss, reduction, self.n)
+
+    def _q(self, t, C):
+        q = t * (1.0 - self.eps) + self.eps / C if self.eps else t
+        return q if self.wb is None else q * self.wb
+
+    def backward(self, dy):
+        xp = self.xp
+        logp, t = self.saved
+        ax = self.ax
+        scale = _upstream(dy, self.reduction, self.n)
+        if self.reduction == "none":
+            scale = xp.expand_dims(scale, ax)
+        dx = dt = None
+        if self.needs_input_grad[0]:
+            q = self._q(t, logp.shape[ax])
+            dx = xp.exp(logp)
+            dx *= q.sum(axis=ax, keepdims=True)
+            dx -= q
+            dx *= scale
+        if self.needs_input_grad[1]:
+            f = -(1.0 - self.eps) * scale
+            dt = logp * (f if self.wb is None else f * self.wb)
+        return dx, dt
+
+
+class NllLoss(Function):
+    """Negative log-likelihood of log-probabilities x at class-index targets y.
+
+    x: (N, C) or (N, C, d1, ...); y: (N,) or (N, d1, ...); w: (C,) (1 when None);
+    v_i = [y_i != ignore_index].
+        l_i = -v_i w[y_i] x_i[y_i]          'mean': sum / sum_i v_i w[y_i]
+    backward: dx_i[c] = -s_i v_i w[y_i] [c == y_i]   (s_i the upstream factor)
+    """
+
+    def forward(self, x, target, weight, ignore_index, reduction):
+        xp = self.xp
+        self.unbatched = x.ndim == 1
+        if self.unbatched:
+            x, target = x[None], target[None]
+        ys, valid = _valid_targets(xp, target, ignore_index, x.shape[1], x.dtype)
+        wy = None if weight is None else weight[ys]
+        if valid is not None:
+            wy = valid if wy is None else wy * valid
+        loss = -_gather(xp, x, ys)
+        if wy is not None:
+            loss *= wy
+        norm = float(ys.size) if wy is None else wy.sum()
+        self.shape, self.config = x.shape, (reduction, norm)
+        self.save_for_backward(ys, wy)
+        out = _reduce(xp, loss, reduction, norm)
+        return out.reshape(()) if self.unbatched and reduction == "none" else out
+
+    def backward(self, dy):
+        ys, wy = self.saved
+        reduction, norm = self.config
+        scale = _upstream(dy, reduction, norm)
+        if self.unbatched and reduction == "none":
+            scale = scale[None]
+        dx = self.xp.zeros(self.shape, dy.dtype)
+        _sub_at(self.xp, dx, ys, scale if wy is None else scale * wy)
+        return dx[0] if self.unbatched else dx
+
+
+# ----------------------------------------------------- element-wise losses
+class _PointwiseLoss(Function):
+    """Base of the element-wise losses: l = f(x, t) element-wise, then the reduction.
+
+    Subclasses implement `loss(x, t, **config)` (saving what `grads` needs) and
+    `grads(scale)` -> (dx, dt) with dx = scale * df/dx; the engine sums broadcast
+    shapes back to each input's shape.
+    """
+
+    def forward(self, x, t, reduction="mean", **config):
+        loss = self.loss(x, t, **config)
+        n = loss.size
+        if reduction == "batchmean":  # kl_div: the sum over the batch size
+            n = x.shape[0] if x.ndim else 1
+        self.reduction, self.n = reduction, float(n)
+        return _reduce(self.xp, loss, reduction, self.n)
+
+    def backward(self, dy):
+        return self.grads(_upstream(dy, self.reduction, self.n))
+
+
+class MseLoss(_PointwiseLoss):
+    """l = (x - t)^2
+    dx = 2 (x - t) s     dt = -dx     (s the upstream factor: dy, or dy / n for 'mean')"""
+
+    def loss(self, x, t):
+        d = x - t
+        self.save_for_backward(d)
+        return d * d
+
+    def grads(self, scale):
+        dx = self.saved[0] * (2 * scale)
+        return dx, (-dx if self.needs_input_grad[1] else None)
+
+
+class L1Loss(_PointwiseLoss):
+    """l = |x - t|
+    dx = sign(x - t) s     dt = -dx"""
+
+    def loss(self, x, t):
+        d = x - t
+        self.save_for_backward(d)
+        return self.xp.abs(d)
+
+    def grads(self, scale):
+        dx = self.xp.sign(self.saved[0])
+        dx *= scale
+        return dx, (-dx if self.needs_input_grad[1] else None)
+
+
+class HuberLoss(_PointwiseLoss):
+    """Huber loss, d = x - t, a = |d|, m = min(a, delta):
+    l = m (a - m / 2) / k    (= d^2 / 2 inside |d| < delta, delta (a - delta / 2) outside)
+    dx = clip(d, -delta, delta) s / k     dt = -dx
+    k = 1 for huber_loss; smooth_l1_loss(beta) is this with delta = k = beta."""
+
+    def loss(self, x, t, delta, k):
+        xp = self.xp
+        d = x - t
+        a = xp.abs(d)
+        m = xp.minimum(a, xp.asarray(delta, d.dtype))
+        self.delta, self.k = delta, k
+        self.save_for_backward(d)
+        a -= 0.5 * m
+        a *= m
+        if k != 1:
+            a *= 1.0 / k
+        return a
+
+    def grads(self, scale):
+        d = self.saved[0]
+        dx = self.xp.clip(d, -self.delta, self.delta)
+        dx *= scale if self.k == 1 else scale / self.k
+        return dx, (-dx if self.needs_input_grad[1] else None)
+
+
+class BinaryCrossEntropy(_PointwiseLoss):
+    """p = input probabilities in [0, 1], logs clamped to >= -100 as in PyTorch:
+    l = -w (t log p + (1 - t) log(1 - p))
+    dp = s w (p - t) / max(p (1 - p), 1e-12)     dt = s w (log(1 - p) - log p)"""
+
+    def loss(self, p, t, weight):
+        xp = self.xp
+        floor = xp.asarray(-100, p.dtype)
+        with np.errstate(divide="ignore"):  # log 0 = -inf, clamped to -100
+            logp = xp.maximum(xp.log(p), floor)
+            log1m = xp.maximum(xp.log1p(-p), floor)
+        logp -= log1m  # log p - log(1 - p)
+        loss = t * logp
+        loss += log1m
+        loss *= -1 if weight is None else -weight
+        self.save_for_backward(p, t, logp, weight)
+        return loss
+
+    def grads(self, scale):
+        xp = self.xp
+        p, t, logit, weight = self.saved
+        f = scale if weight is None else scale * weight
+        dp = dt = None
+        if self.needs_input_grad[0]:
+            den = p * (1 - p)
+            dp = (p - t) / xp.maximum(den, xp.asarray(1e-12, den.dtype))
+            dp *= f
+        if self.needs_input_grad[1]:
+            dt = logit * -f
+        return dp, dt
+
+
+class BinaryCrossEntropyWithLogits(_PointwiseLoss):
+    """BCE on logits x, stable: with sp = softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0)
+    and pw = pos_weight (1 when None), w = weight:
+    l = w ((1 - t) x + (1 + (pw - 1) t) sp)      (= -w (pw t log s(x) + (1 - t) log s(-x)))
+    dx = s w (sigmoid(x) (pw t + 1 - t) - pw t)    with sigmoid(x) = exp(-sp)
+    dt = s w ((pw - 1) sp - x)"""
+
+    def loss(self, x, t, weight, pos_weight):
+        xp = self.xp
+        a = xp.abs(x)
+        sp = xp.exp(-a)
+        xp.log1p(sp, out=sp)
+        a -= x
+        a *= 0.5  # max(-x, 0) = (|x| - x) / 2, exactly
+        sp += a
+        loss = x - t * x
+        if pos_weight is None:
+            loss += sp
+        else:
+            loss += (1 + (pos_weight - 1) * t) * sp
+        if weight is not None:
+            loss *= weight
+        self.save_for_backward(x, t, sp, weight, pos_weight)
+        return loss
+
+    def grads(self, scale):
+        xp = self.xp
+        x, t, sp, weight, pw = self.saved
+        f = scale if weight is None else scale * weight
+        dx = dt = None
+        if self.needs_input_grad[0]:
+            dx = xp.exp(-sp)
+            if pw is None:
+                dx -= t
+            else:
+                pt = pw * t
+                dx *= pt + 1 - t
+                dx -= pt
+            dx *= f
+        if self.needs_input_grad[1]:
+            dt = -x if pw is None else (pw - 1) * sp - x
+            dt *= f
+        return dx, dt
+
+
+class KlDiv(_PointwiseLoss):
+    """Kullback-Leibler divergence, x = log q (input log-probabilities), t = target:
+    l = t (log t - x)            (0 where t == 0)      log_target: l = exp(t) (t - x)
+    dx = -t s                                          dx = -exp(t) s
+    dt = (log t + 1 - x) s                             dt = exp(t) (t - x + 1) s"""
+
+    def loss(self, x, t, log_target):
+        xp = self.xp
+        self.log_target = log_target
+        if log_target:
+            p = xp.exp(t)
+            d = t - x
+        else:
+            p = t
+            with np.errstate(divide="ignore", invalid="ignore"):
+                d = xp.log(t + (t == 0))  # log t, with 0 log 0 = 0
+            d -= x
+        self.save_for_backward(p, d)
+        return p * d
+
+    def grads(self, scale):
+        p, d = self.saved
+        dx = -p * scale if self.needs_input_grad[0] else None
+        dt = None
+        if self.needs_input_grad[1]:
+            dt = d + 1
+            if self.log_target:
+                dt *= p
+            dt *= scale
+        return dx, dt
+
+
+class CosineEmbeddingLoss(Function):
+    """x1, x2: (N, D) (or (D,)); y: (N,) of 1 / -1. With m_k = |x_k|^2 + 1e-12,
+    c = x1 . x2 / sqrt(m1 m2):
+        l = 1 - c where y == 1,  max(c - margin, 0) where y == -1,  0 otherwise
+    backward, g = s dl/dc (= -s for y == 1, s [c >= margin] for y == -1):
+        dx1 = g (x2 / sqrt(m1 m2) - c x1 / m1)     dx2 = g (x1 / sqrt(m1 m2) - c x2 / m2)"""
+
+    def forward(self, x1, x2, y, margin, reduction):
+        xp = self.xp
+        m1 = xp.asarray(xp.einsum("...i,...i->...", x1, x1) + 1e-12)
+        m2 = xp.asarray(xp.einsum("...i,...i->...", x2, x2) + 1e-12)
+        den = xp.sqrt(m1 * m2)
+        c = xp.asarray(xp.einsum("...i,...i->...", x1, x2) / den)
+        pos = y == 1
+        over = (y == -1) & (c >= margin)
+        loss = pos * (1 - c) + over * (c - margin)
+        loss = xp.asarray(loss, dtype=x1.dtype)
+        self.reduction, self.n = reduction, float(loss.size)
+        self.save_for_backward(x1, x2, m1, m2, den, c, (over.astype(x1.dtype) - pos))
+        return _reduce(xp, loss, reduction, self.n)
+
+    def backward(self, dy):
+        x1, x2, m1, m2, den, c, dc = self.saved
+        g = dc * _upstream(dy, self.reduction, self.n)
+        g_den = (g / den)[..., None]
+        dx1 = dx2 = None
+        if self.needs_input_grad[0]:
+            dx1 = x2 * g_den - x1 * (g * c / m1)[..., None]
+        if self.needs_input_grad[1]:
+            dx2 = x1 * g_den - x2 * (g * c / m2)[..., None]
+        return dx1, dx2
+
+
+# ---------------------------------------------------------------- functions
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    """Softmax cross-entropy of logits `input` (N, C) / (N, C, d1, ...) / (C,).
+
+    target: class indices (N,) / (N, d1, ...) / () (integer), or class probabilities of
+    the input's shape (float). weight: (C,) class weights. ignore_index: targets equal
+    to it count for nothing (indices only). label_smoothing: eps in [0, 1], mixing the
+    target with the uniform distribution as in PyTorch.
+    """
+    name = "cross_entropy"
+    _check_reduction(name, reduction)
+    x = _float_input(name, input)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    y, C = _class_indices(name, x, target, ignore_index)
+    w = _constant(name, "weight", weight, x, (C,))
+    if y is not None:
+        return CrossEntropy.apply(x, target=y, weight=w, ignore_index=int(ignore_index),
+                                  reduction=reduction, label_smoothing=label_smoothing)
+    x, t = _pair(name, x, target, same_shape=True)
+    if w is not None:
+        w = w.astype(x.data.dtype, copy=False)
+    return CrossEntropyProbs.apply(x, t, weight=w, reduction=reduction,
+                                   label_smoothing=label_smoothing)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of log-probabilities `input` (N, C) / (N, C, d1, ...) / (C,)
+    at integer class indices `target` (N,) / (N, d1, ...) / ()."""
+    name = "nll_loss"
+    _check_reduction(name, reduction)
+    x = _float_input(name, input)
+    y, C = _class_indices(name, x, target, ignore_index)
+    w = _constant(name, "weight", weight, x, (C,))
+    return NllLoss.apply(x, target=y, weight=w, ignore_index=int(ignore_index),
+                         reduction=reduction)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error (x - t)^2; input and target broadcast."""
+    _check_reduction("mse_loss", reduction)
+    return MseLoss.apply(*_pair("mse_loss", input, target), reduction=reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """Mean absolute error |x - t|; input and target broadcast."""
+    _check_reduction("l1_loss", reduction)
+    return L1Loss.apply(*_pair("l1_loss", input, target), reduction=reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """Huber loss: quadratic inside |x - t| < delta, linear (slope delta) outside."""
+    _check_reduction("huber_loss", reduction)
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    return HuberLoss.apply(*_pair("huber_loss", input, target), reduction=reduction,
+                           delta=float(delta), k=1.0)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """Smooth L1: (x - t)^2 / (2 beta) inside |x - t| < beta, |x - t| - beta / 2 outside;
+    beta = 0 is the L1 loss."""
+    _check_reduction("smooth_l1_loss", reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    x, t = _pair("smooth_l1_loss", input, target)
+    if beta == 0:
+        return L1Loss.apply(x, t, reduction=reduction)
+    return HuberLoss.apply(x, t, reduction=reduction, delta=float(beta), k=float(beta))
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """BCE of probabilities `input` in [0, 1] against `target` (same shape); weight broadcasts."""
+    name = "binary_cross_entropy"
+    _check_reduction(name, reduction)
+    x, t = _pair(name, input, target, same_shape=True)
+    if x.data.size and (x.data.min() < 0 or x.data.max() > 1):
+        raise ValueError(
+            f"{name}: input must hold probabilities in [0, 1] (apply sigmoid first, or use "
+            f"binary_cross_entropy_with_logits); got values in "
+            f"[{float(x.data.min()):.4g}, {float(x.data.max()):.4g}]"
+        )
+    w = _constant(name, "weight", weight, x)
+    return BinaryCrossEntropy.apply(x, t, reduction=reduction, weight=w)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
+                                     pos_weight=None):
+    """Sigmoid + BCE in one stable step; pos_weight (broadcast over the last, class
+    dimension) weighs the positive term, weight each element."""
+    name = "binary_cross_entropy_with_logits"
+    _check_reduction(name, reduction)
+    x, t = _pair(name, input, target, same_shape=True)
+    w = _constant(name, "weight", weight, x)
+    pw = _constant(name, "pos_weight", pos_weight, x)
+    return BinaryCrossEntropyWithLogits.apply(x, t, reduction=reduction, weight=w,
+                                              pos_weight=pw)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """KL divergence sum t (log t - input) with `input` log-probabilities; `target`
+    probabilities (log-probabilities when log_target). 'batchmean' divides by the
+    batch size (the mathematical KL); 'mean' by the number of elements."""
+    name = "kl_div"
+    _check_reduction(name, reduction, _REDUCTIONS + ("batchmean",))
+    x, t = _pair(name, input, target)
+    return KlDiv.apply(x, t, reduction=reduction, log_target=bool(log_target))
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """1 - cos(x1, x2) for target 1, max(0, cos(x1, x2) - margin) for target -1."""
+    name = "cosine_embedding_loss"
+    _check_reduction(name, reduction)
+    x1, x2 = _pair(name, input1, input2, same_shape=True)
+    if x1.ndim not in (1, 2):
+        raise ValueError(
+            f"{name}: inputs must be (N, D) or (D,), got shape {tuple(x1.shape)}"
+        )
+    y = as_tensor(target).data
+    if tuple(y.shape) != tuple(x1.shape[:-1]):
+        raise ValueError(
+            f"{name}: inputs of shape {tuple(x1.shape)} need a target of shape "
+            f"{tuple(x1.shape[:-1])} (1 or -1 per pair), got {tuple(y.shape)}"
+        )
+    return CosineEmbeddingLoss.apply(x1, x2, y=y, margin=float(margin), reduction=reduction)

@@ -1,6 +1,7 @@
 """Layer families, one per file."""
 
 from .activation import *  # noqa: F403
+from .container import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .embedding import *  # noqa: F403
 from .linear import *  # noqa: F403

@@ -1,0 +1,100 @@
+"""Registry of zoo models: name -> builder, config class, default data and hyperparameters."""
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from .. import io
+from .mlp import MLP, LogisticRegression, LogRegConfig, MLPConfig
+
+
+@dataclass
+class ModelSpec:
+    name: str
+    model_class: type
+    config_class: type
+    description: str
+    data: str = "digits"                    # default dataset
+    hparams: dict = field(default_factory=dict)  # default training hyperparameters
+    # config fields the data decides: {"in_features": "features", "out_features": "classes"}
+    data_fields: dict = field(default_factory=dict)
+
+
+MODELS = {
+    "mlp": ModelSpec(
+        "mlp", MLP, MLPConfig, "multi-layer perceptron (feedforward network)",
+        data="digits",
+        # measured on digits (5 seeds): 97.8-98.3% test accuracy
+        hparams={"epochs": 40, "batch_size": 32, "lr": 2e-3, "optimizer": "adamw",
+                 "weight_decay": 1e-2, "lr_gamma": 0.93, "label_smoothing": 0.1},
+        data_fields={"in_features": "features", "out_features": "classes"},
+    ),
+    "logreg": ModelSpec(
+        "logreg", LogisticRegression, LogRegConfig,
+        "multinomial logistic regression (no hidden layer)",
+        data="digits",
+        hparams={"epochs": 30, "batch_size": 32, "lr": 1e-2, "optimizer": "adam",
+                 "weight_decay": 0.0, "lr_gamma": 1.0, "label_smoothing": 0.0},
+        data_fields={"in_features": "features", "out_features": "classes"},
+    ),
+}
+
+
+def get(name):
+    """The ModelSpec registered under `name`, with a clear error for unknown names."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise KeyError(f"unknown model {name!r}; available: {', '.join(sorted(MODELS))}") from None
+
+
+def list_models():
+    return sorted(MODELS)
+
+
+def build(name, **config):
+    """Build zoo model `name` with config overrides, e.g. build("mlp", hidden=[32])."""
+    spec = get(name)
+    fields = {f.name for f in dataclasses.fields(spec.config_class)}
+    unknown = set(config) - fields
+    if unknown:
+        raise TypeError(
+            f"{name}: unknown config field(s) {sorted(unknown)}; expected some of {sorted(fields)}"
+        )
+    model = spec.model_class(spec.config_class(**config))
+    model.zoo_name = name
+    return model
+
+
+def model_metadata(model):
+    """The JSON metadata that rebuilds a zoo model: its name and config."""
+    name = getattr(model, "zoo_name", None)
+    if name is None or not dataclasses.is_dataclass(getattr(model, "config", None)):
+        raise TypeError("models.save: only zoo models (built with gu.models.build) carry a config")
+    return {"model": name, "config": dataclasses.asdict(model.config)}
+
+
+def save(model, path, metadata=None):
+    """Save a zoo model's weights with its name and config, so load(path) can rebuild it."""
+    meta = dict(metadata or {})
+    meta.update(model_metadata(model))
+    io.save(model.state_dict(), path, metadata=meta)
+
+
+def from_metadata(meta, path="checkpoint"):
+    """Build (untrained) the zoo model described by checkpoint metadata."""
+    if not isinstance(meta, dict) or "model" not in meta or "config" not in meta:
+        raise ValueError(f"{path}: no zoo model metadata (model name and config) in this file")
+    return build(meta["model"], **meta["config"])
+
+
+def load(path):
+    """Rebuild a saved zoo model from its metadata and weights (no code is executed)."""
+    meta = io.load_metadata(path)
+    model = from_metadata(meta, path)
+    state = io.load(path)
+    prefix = "model."
+    if any(k.startswith(prefix) for k in state):
+        state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    model.load_state_dict(state)
+    model.eval()
+    return model

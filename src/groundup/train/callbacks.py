@@ -1,0 +1,453 @@
+"""Callbacks: code that `fit` runs at fixed points of the loop.
+
+A callback overrides any of these hooks; each receives the `TrainState`:
+
+    on_train_begin   before the first epoch
+    on_epoch_begin   state.epoch is set (counted from 1)
+    on_batch_begin   state.batch is set (counted from 1 within the epoch)
+    on_backward_end  after loss.backward() (and clipping), before optimizer.step():
+                     the place to inspect gradients; setting state.stop_training
+                     here skips the step
+    on_batch_end     after optimizer.step(); state.batch_logs = {"loss", "size"}
+    on_epoch_end     state.logs holds the epoch's logs (loss, metrics, val_*, lr)
+    on_train_end     always, also when training stops early or raises
+
+Set ``state.stop_training = True`` (and ``state.stop_reason``) to stop after the
+current batch or epoch.
+"""
+
+import math
+import os
+
+from .history import atomic_write_text, csv_text
+from .metrics import greater_is_better
+
+__all__ = [
+    "Callback", "TrainState", "TrainingDiverged", "EarlyStopping", "ModelCheckpoint",
+    "LRSchedulerCallback", "CSVLogger", "NaNGuard", "TerminateOnNaN", "LambdaCallback",
+]
+
+HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_begin", "on_backward_end",
+         "on_batch_end", "on_epoch_end", "on_train_end")
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss (or the gradient norm) became nan or inf; the message names epoch and batch.
+
+    Attributes: epoch, batch, value, and history (the epochs completed before it).
+    """
+
+    def __init__(self, message, epoch=None, batch=None, value=None):
+        super().__init__(message)
+        self.epoch, self.batch, self.value = epoch, batch, value
+        self.history = None
+
+
+class TrainState:
+    """What callbacks see: the objects being trained and where the loop is.
+
+    model, optimizer, scheduler, loss_fn, train_loader, val_loader; epoch (from 1),
+    epochs (the last epoch number), batch (from 1), num_batches (None if unknown),
+    global_step (optimizer steps so far in this fit), batch_logs, batch_output and
+    batch_target (of the last batch), epoch_outputs and epoch_targets (NumPy copies
+    of the epoch's batches so far, kept when there are metrics), grad_norm (when fit
+    clips), logs (the epoch's),
+    history, metric_fns [(name, fn)], epoch_samples and train_seconds (of the epoch's
+    training part), stop_training, stop_reason.
+    """
+
+    def __init__(self, **kwargs):
+        self.model = self.optimizer = self.scheduler = self.loss_fn = None
+        self.train_loader = self.val_loader = None
+        self.epoch = 0
+        self.epochs = 0
+        self.start_epoch = 0
+        self.batch = 0
+        self.num_batches = None
+        self.global_step = 0
+        self.batch_logs = {}
+        self.batch_output = self.batch_target = None
+        self.epoch_outputs, self.epoch_targets = [], []
+        self.grad_norm = None
+        self.logs = {}
+        self.history = None
+        self.metric_fns = []
+        self.epoch_samples = 0
+        self.train_seconds = 0.0
+        self.stop_training = False
+        self.stop_reason = None
+        for key, value in kwargs.items():
+            setattr(self, key, value)
+
+
+class Callback:
+    """Base class: every hook does nothing."""
+
+    def on_train_begin(self, state):
+        pass
+
+    def on_epoch_begin(self, state):
+        pass
+
+    def on_batch_begin(self, state):
+        pass
+
+    def on_backward_end(self, state):
+        pass
+
+    def on_batch_end(self, state):
+        pass
+
+    def on_epoch_end(self, state):
+        pass
+
+    def on_train_end(self, state):
+        pass
+
+
+class LambdaCallback(Callback):
+    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda s: ...)``."""
+
+    def __init__(self, **hooks):
+        for name, fn in hooks.items():
+            if name not in HOOKS:
+                raise ValueError(f"LambdaCallback: unknown hook {name!r}; hooks are {HOOKS}")
+            setattr(self, name, fn)
+
+
+# ------------------------------------------------------------------ helpers
+def _mode(mode, monitor, who):
+    if mode == "auto":
+        return "max" if greater_is_better(monitor) else "min"
+    if mode not in ("min", "max"):
+        raise ValueError(f"{who}: mode must be 'min', 'max' or 'auto', got {mode!r}")
+    return mode
+
+
+def _monitored(logs, monitor, who):
+    if monitor not in logs:
+        hint = " (val_* keys need fit(..., val_loader=...))" if monitor.startswith("val_") else ""
+        raise KeyError(
+            f"{who}: the logs have no {monitor!r}{hint}; available: {', '.join(logs)}"
+        )
+    return float(logs[monitor])
+
+
+class _Monitor:
+    """Tracks the best value of one log key under a mode and a minimum change."""
+
+    def __init__(self, monitor, mode, min_delta, who):
+        self.monitor = monitor
+        self.mode = _mode(mode, monitor, who)
+        self.min_delta = abs(float(min_delta))
+        self.who = who
+        self.reset()
+
+    def reset(self):
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch = None
+
+    def improved(self, value):
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+
+# ----------------------------------------------------------- early stopping
+class EarlyStopping(Callback):
+    """Stop when `monitor` has not improved for `patience` epochs in a row.
+
+    patience=2 with a best epoch 3 stops after epoch 5 (as Keras and Lightning count).
+
+    An epoch improves when its value beats the best so far by more than
+    `min_delta` (lower for losses, higher for accuracy-like keys with mode "auto").
+    With restore_best_weights the model gets the weights of the best epoch back at
+    the end of training (copies of model.state_dict() are kept when it improves),
+    also when training ends without stopping early or raises. Attributes after
+    training: best, best_epoch, stopped_epoch (None if it never stopped),
+    restored_epoch (None if nothing was restored).
+    """
+
+    def __init__(self, monitor="val_loss", patience=5, min_delta=0, mode="auto",
+                 restore_best_weights=True, baseline=None):
+        if patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
+        self.tracker = _Monitor(monitor, mode, min_delta, "EarlyStopping")
+        self.monitor = monitor
+        self.patience = int(patience)
+        self.restore_best_weights = restore_best_weights
+        self.baseline = baseline
+        self.on_train_begin(None)
+
+    @property
+    def best(self):
+        return self.tracker.best
+
+    @property
+    def best_epoch(self):
+        return self.tracker.best_epoch
+
+    def on_train_begin(self, state):
+        self.tracker.reset()
+        if self.baseline is not None:
+            self.tracker.best = float(self.baseline)
+        self.wait = 0
+        self.stopped_epoch = None
+        self.restored_epoch = None
+        self.best_weights = None
+
+    def on_epoch_end(self, state):
+        value = _monitored(state.logs, self.monitor, "EarlyStopping")
+        if self.tracker.improved(value):
+            self.tracker.best = value
+            self.tracker.best_epoch = state.epoch
+            self.wait = 0
+            if self.restore_best_weights:
+                self.best_weights = {k: _copy(v) for k, v in state.model.state_dict().items()}
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = state.epoch
+            state.stop_training = True
+            best = (f"best {self.best:.6g} at epoch {self.best_epoch}"
+                    if self.best_epoch is not None else "no epoch beat the baseline")
+            state.stop_reason = (
+                f"early stopping at epoch {state.epoch}: {self.monitor} did not improve for "
+                f"{self.wait} epoch{'s' if self.wait != 1 else ''} ({best})"
+            )
+
+    def on_train_end(self, state):
+        if not self.restore_best_weights or self.best_weights is None or state is None:
+            return
+        if self.best_epoch == state.epoch:
+            return  # the last epoch was the best: the model already has its weights
+        state.model.load_state_dict(self.best_weights)
+        self.restored_epoch = self.best_epoch
+        if state.stop_reason and "restored" not in state.stop_reason:
+            state.stop_reason += f"; restored the weights of epoch {self.best_epoch}"
+
+
+def _copy(value):
+    copy = getattr(value, "copy", None)
+    return copy() if copy is not None else value
+
+
+# ------------------------------------------------------------- checkpoints
+class ModelCheckpoint(Callback):
+    """Save a checkpoint (model, optimizer, scheduler, epoch, logs) at the end of epochs.
+
+    path may hold format fields filled from the epoch and the logs, e.g.
+    "runs/ckpt-{epoch:03d}-{val_loss:.3f}.safetensors". With save_best_only (the
+    default) it saves only when `monitor` improves; otherwise every `every` epochs.
+    monitor=None saves every epoch. save_weights_only writes the model's state_dict
+    alone (gu.save). Files go through a temporary file and a rename, so a crash
+    never leaves half a checkpoint. Attributes: best, best_epoch, last_path, saved
+    (the list of paths written).
+    """
+
+    def __init__(self, path, monitor="val_loss", save_best_only=True, mode="auto",
+                 min_delta=0, save_weights_only=False, every=1):
+        self.path = os.fspath(path)
+        self.monitor = monitor
+        self.save_best_only = bool(save_best_only) and monitor is not None
+        self.tracker = _Monitor(monitor or "loss", mode, min_delta, "ModelCheckpoint")
+        self.save_weights_only = save_weights_only
+        self.every = max(int(every), 1)
+        self.last_path = None
+        self.saved = []
+
+    @property
+    def best(self):
+        return self.tracker.best
+
+    @property
+    def best_epoch(self):
+        return self.tracker.best_epoch
+
+    def on_train_begin(self, state):
+        self.tracker.reset()
+
+    def on_epoch_end(self, state):
+        logs = state.logs
+        if self.monitor is not None:
+            value = _monitored(logs, self.monitor, "ModelCheckpoint")
+            if self.tracker.improved(value):
+                self.tracker.best = value
+                self.tracker.best_epoch = state.epoch
+            elif self.save_best_only:
+                return
+        if not self.save_best_only and state.epoch % self.every:
+            return
+        self._save(state, self._format(state.epoch, logs))
+
+    def _format(self, epoch, logs):
+        if "{" not in self.path:
+            return self.path
+        try:
+            return self.path.format(epoch=epoch, **logs)
+        except (KeyError, IndexError, ValueError) as e:
+            raise ValueError(
+                f"ModelCheckpoint: cannot fill the path {self.path!r} from epoch and the logs "
+                f"({', '.join(logs)}): {e!r}"
+            ) from None
+
+    def _save(self, state, path):
+        from .. import io  # io's writes are atomic: temporary file, fsync, rename
+
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        logs = {k: float(v) for k, v in state.logs.items()}
+        if self.save_weights_only:
+            io.save(state.model.state_dict(), path, metadata={"epoch": state.epoch, "logs": logs})
+        else:
+            extra = {"logs": logs, "monitor": self.monitor}
+            if self.monitor is not None:
+                extra["best"] = self.best
+            loader = state.train_loader
+            loader = loader if callable(getattr(loader, "state_dict", None)) else None
+            io.save_checkpoint(path, state.model, optimizer=state.optimizer,
+                               scheduler=state.scheduler, epoch=state.epoch, extra=extra,
+                               loader=loader)
+        self.last_path = path
+        if path not in self.saved:
+            self.saved.append(path)
+
+
+# ---------------------------------------------------------------- schedulers
+def _kind(scheduler, *names):
+    return any(c.__name__ in names for c in type(scheduler).__mro__)
+
+
+def is_per_batch_scheduler(scheduler):
+    """Schedulers defined per optimizer step (OneCycleLR, CyclicLR) rather than per epoch."""
+    return _kind(scheduler, "OneCycleLR", "CyclicLR")
+
+
+class LRSchedulerCallback(Callback):
+    """Step an lr scheduler after every batch (per="batch") or every epoch (per="epoch").
+
+    ReduceLROnPlateau is stepped with the epoch's `monitor` value ("val_loss",
+    falling back to "loss" when there is no validation set).
+    """
+
+    def __init__(self, scheduler, per="epoch", monitor="val_loss"):
+        if per not in ("epoch", "batch"):
+            raise ValueError(f"LRSchedulerCallback: per must be 'epoch' or 'batch', got {per!r}")
+        self.plateau = _kind(scheduler, "ReduceLROnPlateau")
+        if self.plateau and per == "batch":
+            raise ValueError("LRSchedulerCallback: ReduceLROnPlateau steps per epoch, not batch")
+        self.scheduler = scheduler
+        self.per = per
+        self.monitor = monitor
+
+    def on_batch_end(self, state):
+        if self.per == "batch":
+            self.scheduler.step()
+
+    def on_epoch_end(self, state):
+        if self.per != "epoch":
+            return
+        if self.plateau:
+            key = self.monitor if self.monitor in state.logs else "loss"
+            self.scheduler.step(_monitored(state.logs, key, "LRSchedulerCallback"))
+        else:
+            self.scheduler.step()
+
+
+# ------------------------------------------------------------------ logging
+class CSVLogger(Callback):
+    """Write one CSV row per epoch: "epoch" then every log key.
+
+    The file is rewritten through a temporary file and a rename after each epoch, so
+    a crash mid-run keeps every completed row and never leaves a torn one; a key
+    that appears in a later epoch gets its own column (empty in earlier rows). With
+    append=True the rows already in the file are kept (for resumed runs).
+    """
+
+    def __init__(self, path, append=False):
+        self.path = os.fspath(path)
+        self.append = append
+        self.rows = []
+        self.keys = []
+
+    def on_train_begin(self, state):
+        self.rows, self.keys = [], []
+        if self.append and os.path.exists(self.path):
+            from .history import History
+
+            old = History.from_csv(self.path)
+            self.keys = list(old.keys())
+            self.rows = [dict(old.row(i), epoch=e) for i, e in enumerate(old.epochs)]
+
+    def on_epoch_end(self, state):
+        row = {"epoch": state.epoch}
+        for key, value in state.logs.items():
+            row[key] = value
+            if key not in self.keys:
+                self.keys.append(key)
+        self.rows.append(row)
+        atomic_write_text(self.path, csv_text(self.rows, self.keys))
+
+
+# --------------------------------------------------------------- divergence
+class NaNGuard(Callback):
+    """Stop training when the loss (or the gradient norm) becomes nan or inf.
+
+    Checked after backward and before the optimizer step, so the weights keep the
+    last finite values. The error names the epoch and the batch:
+
+        TrainingDiverged: training diverged at epoch 3/10, batch 17/50: the loss is
+        nan (last finite loss 2.31). Try a lower learning rate, gradient clipping
+        (fit(..., clip_grad_norm=1.0)), or look for nan/inf in the data.
+
+    raise_error=True (default) raises TrainingDiverged from fit (the error carries
+    .history); False stops training and fit returns its History with
+    history.stop_reason set to the message. check_grads=True also computes the
+    gradient norm every batch (fit's clipping provides it for free when used).
+    """
+
+    def __init__(self, raise_error=True, check_grads=False):
+        self.raise_error = raise_error
+        self.check_grads = check_grads
+        self.last_finite = None
+
+    def on_train_begin(self, state):
+        self.last_finite = None
+
+    def on_backward_end(self, state):
+        loss = state.batch_logs.get("loss")
+        what, value = None, loss
+        if loss is not None and not math.isfinite(loss):
+            what = "the loss"
+        else:
+            norm = state.grad_norm
+            if norm is None and self.check_grads:
+                norm = _grad_norm(state.model)
+            if norm is not None and not math.isfinite(norm):
+                what, value = "the gradient norm", norm
+        if what is None:
+            self.last_finite = loss
+            return
+        epochs = f"/{state.epochs}" if state.epochs else ""
+        batches = f"/{state.num_batches}" if state.num_batches else ""
+        last = f" (last finite loss {self.last_finite:.6g})" if self.last_finite is not None else ""
+        message = (
+            f"training diverged at epoch {state.epoch}{epochs}, batch {state.batch}{batches}: "
+            f"{what} is {value}{last}. Try a lower learning rate, gradient clipping "
+            f"(fit(..., clip_grad_norm=1.0)), or look for nan/inf in the data."
+        )
+        if self.raise_error:
+            raise TrainingDiverged(message, epoch=state.epoch, batch=state.batch, value=value)
+        state.stop_training = True
+        state.stop_reason = message
+
+
+TerminateOnNaN = NaNGuard
+
+
+def _grad_norm(model):
+    total = 0.0
+    for p in model.parameters():
+        if p.grad is not None:
+            g = p.grad.data
+            total += float((g * g).sum())
+    return math.sqrt(total) if math.isfinite(total) else total

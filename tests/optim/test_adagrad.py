@@ -1,0 +1,134 @@
+"""Adagrad against torch.optim.Adagrad: 10 steps for every option, state_dict round trip."""
+
+import numpy as np
+import pytest
+from helpers import require_torch
+
+import groundup as gu
+from groundup.optim import Adagrad
+
+SHAPES = [(3, 4), (5,)]
+
+
+def run_pair(gu_cls, torch_cls, steps=10, dtype=np.float32, group_kw=None, skip=(), **kw):
+    """Same initial values and gradient sequence through groundup and torch.
+
+    group_kw: per-group overrides for two groups (one tensor each); skip: (step, index)
+    pairs whose gradient is None in both.
+    """
+    torch = require_torch()
+    rng = np.random.default_rng(0)
+    inits = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in SHAPES] for _ in range(steps)]
+    gp = [gu.tensor(a, dtype=dtype, requires_grad=True) for a in inits]
+    tp = [torch.tensor(a, requires_grad=True) for a in inits]
+    if group_kw:
+        gopt = gu_cls([{"params": [p], **g} for p, g in zip(gp, group_kw, strict=True)], **kw)
+        topt = torch_cls([{"params": [p], **g} for p, g in zip(tp, group_kw, strict=True)], **kw)
+    else:
+        gopt, topt = gu_cls(gp, **kw), torch_cls(tp, **kw)
+    for k in range(steps):
+        for i, (p, q) in enumerate(zip(gp, tp, strict=True)):
+            if (k, i) in skip:
+                p.grad, q.grad = None, None
+            else:
+                p.grad, q.grad = gu.tensor(grads[k][i], dtype=dtype), torch.tensor(grads[k][i])
+        gopt.step()
+        topt.step()
+    return gp, tp, gopt, topt
+
+
+def assert_match(gp, tp, dtype=np.float32):
+    tol = dict(rtol=1e-6, atol=3e-7) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+    for p, q in zip(gp, tp, strict=True):
+        assert p.numpy().dtype == dtype
+        np.testing.assert_allclose(p.numpy(), q.detach().numpy(), **tol)
+
+
+CASES = [
+    dict(),
+    dict(lr=0.1),
+    dict(lr=0.1, lr_decay=0.1),
+    dict(lr=0.1, initial_accumulator_value=0.5),
+    dict(lr=0.1, weight_decay=0.1),
+    dict(lr=0.1, eps=1e-3),
+    dict(lr=0.1, maximize=True),
+    dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.1, maximize=True),
+]
+
+
+@pytest.mark.parametrize("kw", CASES)
+def test_adagrad_matches_torch(kw):
+    torch = require_torch()
+    gp, tp, _, _ = run_pair(Adagrad, torch.optim.Adagrad, **kw)
+    assert_match(gp, tp)
+
+
+def test_float64():
+    torch = require_torch()
+    gp, tp, _, _ = run_pair(Adagrad, torch.optim.Adagrad, dtype=np.float64, lr=0.1,
+                            lr_decay=0.1, weight_decay=0.1)
+    assert_match(gp, tp, np.float64)
+
+
+def test_param_groups_with_different_lrs():
+    torch = require_torch()
+    groups = [dict(lr=0.2, lr_decay=0.1), dict(lr=0.02, weight_decay=0.1)]
+    gp, tp, _, _ = run_pair(Adagrad, torch.optim.Adagrad, group_kw=groups,
+                            initial_accumulator_value=0.3)
+    assert_match(gp, tp)
+
+
+def test_group_initial_accumulator_value_is_used():
+    # PyTorch fills every "sum" from the constructor's value; a group's own value is used here
+    p, q = gu.tensor(np.ones(2), requires_grad=True), gu.tensor(np.ones(2), requires_grad=True)
+    opt = Adagrad([{"params": [p]}, {"params": [q], "initial_accumulator_value": 3.0}], lr=0.1)
+    p.grad = q.grad = gu.tensor(np.ones(2))
+    opt.step()
+    np.testing.assert_allclose(opt.state[p]["sum"], 1.0)
+    np.testing.assert_allclose(opt.state[q]["sum"], 4.0)
+
+
+def test_missing_gradients_and_state_names():
+    torch = require_torch()
+    gp, tp, opt, topt = run_pair(Adagrad, torch.optim.Adagrad, lr=0.1, lr_decay=0.1,
+                                 skip={(0, 1), (4, 0)})
+    assert_match(gp, tp)
+    assert set(opt.state_dict()["state"][0]) == set(topt.state_dict()["state"][0])
+    assert opt.state[gp[0]]["step"] == 9
+
+
+def test_state_dict_round_trip_continues_identically():
+    rng = np.random.default_rng(1)
+    init = [rng.standard_normal(s) for s in SHAPES]
+    grads = [[rng.standard_normal(s) for s in SHAPES] for _ in range(10)]
+    kw = dict(lr=0.1, lr_decay=0.1, initial_accumulator_value=0.2)
+
+    def steps(params, opt, ks):
+        for k in ks:
+            for p, g in zip(params, grads[k], strict=True):
+                p.grad = gu.tensor(g)
+            opt.step()
+
+    straight = [gu.tensor(a, requires_grad=True) for a in init]
+    steps(straight, Adagrad(straight, **kw), range(10))
+    first = [gu.tensor(a, requires_grad=True) for a in init]
+    opt = Adagrad(first, **kw)
+    steps(first, opt, range(5))
+    resumed = [gu.tensor(p.numpy(), requires_grad=True) for p in first]
+    opt2 = Adagrad(resumed)
+    opt2.load_state_dict(opt.state_dict())
+    steps(resumed, opt2, range(5, 10))
+    for a, b in zip(resumed, straight, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(lr=-0.1), "lr"), (dict(lr_decay=-0.5), "lr_decay"), (dict(eps=-1.0), "eps"),
+    (dict(initial_accumulator_value=-1), "initial_accumulator_value"),
+    (dict(weight_decay=-1), "weight_decay"),
+])
+def test_invalid_hyperparameters(kw, match):
+    p = gu.tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match=match):
+        Adagrad([p], **kw)

@@ -1,0 +1,156 @@
+"""Adam and AdamW against torch.optim: 10 steps, every option, state_dict round trip."""
+
+import numpy as np
+import pytest
+from helpers import require_torch
+
+import groundup as gu
+from groundup.optim import Adam, AdamW
+
+SHAPES = [(3, 4), (5,)]
+
+
+def run_pair(gu_cls, torch_cls, steps=10, dtype=np.float32, group_kw=None, skip=(), **kw):
+    """Same initial values and gradient sequence through groundup and torch.
+
+    group_kw: per-group overrides for two groups (one tensor each); skip: (step, index)
+    pairs whose gradient is None in both.
+    """
+    torch = require_torch()
+    rng = np.random.default_rng(0)
+    inits = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in SHAPES] for _ in range(steps)]
+    gp = [gu.tensor(a, dtype=dtype, requires_grad=True) for a in inits]
+    tp = [torch.tensor(a, requires_grad=True) for a in inits]
+    if group_kw:
+        gopt = gu_cls([{"params": [p], **g} for p, g in zip(gp, group_kw, strict=True)], **kw)
+        topt = torch_cls([{"params": [p], **g} for p, g in zip(tp, group_kw, strict=True)], **kw)
+    else:
+        gopt, topt = gu_cls(gp, **kw), torch_cls(tp, **kw)
+    for k in range(steps):
+        for i, (p, q) in enumerate(zip(gp, tp, strict=True)):
+            if (k, i) in skip:
+                p.grad, q.grad = None, None
+            else:
+                p.grad, q.grad = gu.tensor(grads[k][i], dtype=dtype), torch.tensor(grads[k][i])
+        gopt.step()
+        topt.step()
+    return gp, tp, gopt, topt
+
+
+def assert_match(gp, tp, dtype=np.float32):
+    tol = dict(rtol=1e-6, atol=3e-7) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+    for p, q in zip(gp, tp, strict=True):
+        assert p.numpy().dtype == dtype
+        np.testing.assert_allclose(p.numpy(), q.detach().numpy(), **tol)
+
+
+ADAM_CASES = [
+    dict(),
+    dict(lr=0.1),
+    dict(lr=0.1, amsgrad=True),
+    dict(lr=0.1, weight_decay=0.1),
+    dict(lr=0.1, maximize=True),
+    dict(lr=0.1, amsgrad=True, weight_decay=0.05, maximize=True),
+    dict(lr=0.1, betas=(0.5, 0.9)),       # lerp weight 0.5: PyTorch's other lerp form
+    dict(lr=0.1, betas=(0.0, 0.99)),      # beta1 = 0: m is the gradient exactly
+    dict(lr=0.05, eps=1e-3),
+]
+
+
+@pytest.mark.parametrize("kw", ADAM_CASES)
+def test_adam_matches_torch(kw):
+    torch = require_torch()
+    gp, tp, _, _ = run_pair(Adam, torch.optim.Adam, **kw)
+    assert_match(gp, tp)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(lr=0.1), dict(lr=0.1, weight_decay=0.3),
+                                dict(lr=0.1, amsgrad=True, maximize=True)])
+def test_adamw_matches_torch(kw):
+    torch = require_torch()
+    gp, tp, _, _ = run_pair(AdamW, torch.optim.AdamW, **kw)
+    assert_match(gp, tp)
+
+
+def test_adamw_default_weight_decay():
+    (p,) = [gu.tensor(np.ones(2), requires_grad=True)]
+    assert AdamW([p]).param_groups[0]["weight_decay"] == 1e-2
+    assert Adam([p]).param_groups[0]["weight_decay"] == 0
+
+
+def test_float64_matches_tightly():
+    torch = require_torch()
+    gp, tp, opt, _ = run_pair(Adam, torch.optim.Adam, dtype=np.float64, lr=0.1, amsgrad=True)
+    assert_match(gp, tp, np.float64)
+    assert all(v.dtype == np.float64 for v in opt.state[gp[0]].values() if hasattr(v, "dtype"))
+
+
+def test_param_groups_with_different_hyperparameters():
+    torch = require_torch()
+    groups = [dict(lr=0.1, betas=(0.8, 0.99)), dict(lr=0.01, amsgrad=True, weight_decay=0.1)]
+    gp, tp, _, _ = run_pair(Adam, torch.optim.Adam, group_kw=groups, lr=0.05)
+    assert_match(gp, tp)
+
+
+def test_missing_gradients_are_skipped_like_torch():
+    torch = require_torch()
+    gp, tp, opt, topt = run_pair(Adam, torch.optim.Adam, lr=0.1, skip={(0, 1), (3, 0), (4, 0)})
+    assert_match(gp, tp)
+    assert opt.state[gp[1]]["step"] == 9 and opt.state[gp[0]]["step"] == 8
+
+
+def test_state_names_match_torch():
+    torch = require_torch()
+    gp, tp, opt, topt = run_pair(Adam, torch.optim.Adam, steps=2, amsgrad=True)
+    ours, theirs = opt.state_dict(), topt.state_dict()
+    assert set(ours["state"][0]) == set(theirs["state"][0])
+    assert set(ours["param_groups"][0]) <= set(theirs["param_groups"][0])
+
+
+@pytest.mark.parametrize("cls, kw", [(Adam, dict(lr=0.1, amsgrad=True)),
+                                     (AdamW, dict(lr=0.1, weight_decay=0.1))])
+def test_state_dict_round_trip_continues_identically(cls, kw):
+    rng = np.random.default_rng(1)
+    init = [rng.standard_normal(s) for s in SHAPES]
+    grads = [[rng.standard_normal(s) for s in SHAPES] for _ in range(10)]
+
+    def steps(params, opt, ks):
+        for k in ks:
+            for p, g in zip(params, grads[k], strict=True):
+                p.grad = gu.tensor(g)
+            opt.step()
+
+    straight = [gu.tensor(a, requires_grad=True) for a in init]
+    steps(straight, cls(straight, **kw), range(10))
+    first = [gu.tensor(a, requires_grad=True) for a in init]
+    opt = cls(first, **kw)
+    steps(first, opt, range(5))
+    sd = opt.state_dict()
+    resumed = [gu.tensor(p.numpy(), requires_grad=True) for p in first]
+    opt2 = cls(resumed, lr=1.0)
+    opt2.load_state_dict(sd)
+    steps(resumed, opt2, range(5, 10))
+    for a, b in zip(resumed, straight, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(lr=-0.1), "lr"),
+    (dict(betas=(1.0, 0.999)), "betas"),
+    (dict(betas=(0.9, -0.1)), "betas"),
+    (dict(betas=(0.9,)), "betas"),
+    (dict(betas=0.9), "betas"),
+    (dict(eps=-1e-8), "eps"),
+    (dict(weight_decay=-1.0), "weight_decay"),
+    (dict(lr="fast"), "lr"),
+])
+def test_invalid_hyperparameters(kw, match):
+    p = gu.tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match=match):
+        Adam([p], **kw)
+
+
+def test_no_params():
+    with pytest.raises(ValueError, match="empty parameter list"):
+        AdamW([])

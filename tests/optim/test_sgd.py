@@ -1,0 +1,146 @@
+"""SGD against torch.optim.SGD: 10 steps for every option, state_dict round trip."""
+
+import numpy as np
+import pytest
+from helpers import require_torch
+
+import groundup as gu
+from groundup.optim import SGD
+
+SHAPES = [(3, 4), (5,)]
+
+
+def run_pair(gu_cls, torch_cls, steps=10, dtype=np.float32, group_kw=None, skip=(), **kw):
+    """Same initial values and gradient sequence through groundup and torch.
+
+    group_kw: per-group overrides for two groups (one tensor each); skip: (step, index)
+    pairs whose gradient is None in both.
+    """
+    torch = require_torch()
+    rng = np.random.default_rng(0)
+    inits = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in SHAPES] for _ in range(steps)]
+    gp = [gu.tensor(a, dtype=dtype, requires_grad=True) for a in inits]
+    tp = [torch.tensor(a, requires_grad=True) for a in inits]
+    if group_kw:
+        gopt = gu_cls([{"params": [p], **g} for p, g in zip(gp, group_kw, strict=True)], **kw)
+        topt = torch_cls([{"params": [p], **g} for p, g in zip(tp, group_kw, strict=True)], **kw)
+    else:
+        gopt, topt = gu_cls(gp, **kw), torch_cls(tp, **kw)
+    for k in range(steps):
+        for i, (p, q) in enumerate(zip(gp, tp, strict=True)):
+            if (k, i) in skip:
+                p.grad, q.grad = None, None
+            else:
+                p.grad, q.grad = gu.tensor(grads[k][i], dtype=dtype), torch.tensor(grads[k][i])
+        gopt.step()
+        topt.step()
+    return gp, tp, gopt, topt
+
+
+def assert_match(gp, tp, dtype=np.float32):
+    tol = dict(rtol=1e-6, atol=3e-7) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+    for p, q in zip(gp, tp, strict=True):
+        assert p.numpy().dtype == dtype
+        np.testing.assert_allclose(p.numpy(), q.detach().numpy(), **tol)
+
+
+CASES = [
+    dict(lr=0.1),
+    dict(lr=0.1, momentum=0.9),
+    dict(lr=0.1, momentum=0.9, dampening=0.5),
+    dict(lr=0.1, momentum=0.9, nesterov=True),
+    dict(lr=0.1, weight_decay=0.1),
+    dict(lr=0.1, maximize=True),
+    dict(lr=0.1, momentum=0.8, weight_decay=0.05, maximize=True),
+    dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1, maximize=True),
+    dict(lr=0.1, momentum=0.5, dampening=0.3, weight_decay=0.2),
+]
+
+
+@pytest.mark.parametrize("kw", CASES)
+def test_sgd_matches_torch(kw):
+    torch = require_torch()
+    gp, tp, _, _ = run_pair(SGD, torch.optim.SGD, **kw)
+    assert_match(gp, tp)
+
+
+def test_default_lr():
+    torch = require_torch()
+    gp, tp, _, _ = run_pair(SGD, torch.optim.SGD)
+    assert_match(gp, tp)
+
+
+def test_float64():
+    torch = require_torch()
+    gp, tp, _, _ = run_pair(SGD, torch.optim.SGD, dtype=np.float64, lr=0.1, momentum=0.9,
+                            nesterov=True, weight_decay=0.1)
+    assert_match(gp, tp, np.float64)
+
+
+def test_param_groups_with_different_lrs_and_momenta():
+    torch = require_torch()
+    groups = [dict(lr=0.2, momentum=0.9), dict(lr=0.01, momentum=0.0, weight_decay=0.1)]
+    gp, tp, _, _ = run_pair(SGD, torch.optim.SGD, group_kw=groups, lr=0.05)
+    assert_match(gp, tp)
+
+
+def test_missing_gradients_are_skipped_like_torch():
+    torch = require_torch()
+    gp, tp, _, _ = run_pair(SGD, torch.optim.SGD, lr=0.1, momentum=0.9,
+                            skip={(0, 0), (5, 1), (6, 1)})
+    assert_match(gp, tp)
+
+
+def test_momentum_buffer_is_a_copy_and_state_names_match_torch():
+    torch = require_torch()
+    gp, tp, opt, topt = run_pair(SGD, torch.optim.SGD, steps=1, lr=0.1, momentum=0.9)
+    buf = opt.state[gp[0]]["momentum_buffer"]
+    assert buf is not gp[0].grad.data
+    np.testing.assert_array_equal(buf, gp[0].grad.numpy())
+    assert set(opt.state_dict()["state"][0]) == set(topt.state_dict()["state"][0])
+    _, _, plain, _ = run_pair(SGD, torch.optim.SGD, steps=1, lr=0.1)
+    assert plain.state_dict()["state"] == {}
+
+
+def test_state_dict_round_trip_continues_identically():
+    rng = np.random.default_rng(1)
+    init = [rng.standard_normal(s) for s in SHAPES]
+    grads = [[rng.standard_normal(s) for s in SHAPES] for _ in range(10)]
+    kw = dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)
+
+    def steps(params, opt, ks):
+        for k in ks:
+            for p, g in zip(params, grads[k], strict=True):
+                p.grad = gu.tensor(g)
+            opt.step()
+
+    straight = [gu.tensor(a, requires_grad=True) for a in init]
+    steps(straight, SGD(straight, **kw), range(10))
+    first = [gu.tensor(a, requires_grad=True) for a in init]
+    opt = SGD(first, **kw)
+    steps(first, opt, range(5))
+    resumed = [gu.tensor(p.numpy(), requires_grad=True) for p in first]
+    opt2 = SGD(resumed, lr=1.0, momentum=0.1, nesterov=True)
+    opt2.load_state_dict(opt.state_dict())
+    steps(resumed, opt2, range(5, 10))
+    for a, b in zip(resumed, straight, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(lr=-0.1), "lr"),
+    (dict(lr=0.1, momentum=-0.5), "momentum"),
+    (dict(lr=0.1, weight_decay=-1), "weight_decay"),
+    (dict(lr=0.1, nesterov=True), "Nesterov"),
+    (dict(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "Nesterov"),
+])
+def test_invalid_hyperparameters(kw, match):
+    p = gu.tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match=match):
+        SGD([p], **kw)
+
+
+def test_no_params():
+    with pytest.raises(ValueError, match="empty parameter list"):
+        SGD([], lr=0.1)

@@ -1,0 +1,297 @@
+"""Callbacks: hook order, EarlyStopping, ModelCheckpoint, CSVLogger, NaNGuard, LR schedules."""
+
+import math
+import os
+
+import numpy as np
+import pytest
+
+import groundup as gu
+from groundup import nn
+from groundup.train import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    LRSchedulerCallback,
+    ModelCheckpoint,
+    NaNGuard,
+    TrainingDiverged,
+    fit,
+)
+
+
+def blobs(n=24, seed=0):
+    rng = np.random.default_rng(seed)
+    centers = np.array([[0.0, 3.0], [3.0, -2.0], [-3.0, -2.0]])
+    y = np.arange(n) % 3
+    X = (centers[y] + 0.5 * rng.standard_normal((n, 2))).astype(np.float32)
+    return X, y.astype(np.int64)
+
+
+def loader(batch_size=8, n=24):
+    X, y = blobs(n)
+    return gu.data.DataLoader(gu.data.TensorDataset(X, y), batch_size=batch_size)
+
+
+def setup(lr=0.05, seed=0):
+    gu.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 3))
+    return model, gu.optim.SGD(model.parameters(), lr=lr)
+
+
+def inject(key, values):
+    """A callback that puts values[epoch - 1] into the logs under `key` (a scripted monitor)."""
+    return LambdaCallback(on_epoch_end=lambda s: s.logs.__setitem__(key, values[s.epoch - 1]))
+
+
+class Snapshots(Callback):
+    """The model's weights at the end of each epoch."""
+
+    def __init__(self):
+        self.weights = {}
+
+    def on_epoch_end(self, state):
+        self.weights[state.epoch] = state.model.state_dict()
+
+
+def same_weights(a, b):
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_hooks_run_in_order():
+    events = []
+
+    class Recorder(Callback):
+        def on_train_begin(self, s):
+            events.append("train_begin")
+
+        def on_epoch_begin(self, s):
+            events.append(f"epoch_begin {s.epoch}")
+
+        def on_batch_begin(self, s):
+            events.append(f"batch_begin {s.batch}")
+
+        def on_backward_end(self, s):
+            events.append("backward_end")
+
+        def on_batch_end(self, s):
+            events.append(f"batch_end {s.batch} {s.batch_logs['size']}")
+
+        def on_epoch_end(self, s):
+            events.append(f"epoch_end {s.epoch} {sorted(s.logs)}")
+
+        def on_train_end(self, s):
+            events.append("train_end")
+
+    model, opt = setup()
+    fit(model, loader(batch_size=16), nn.CrossEntropyLoss(), opt, epochs=2,
+        callbacks=[Recorder()], progress=False)
+    epoch = ["batch_begin 1", "backward_end", "batch_end 1 16",
+             "batch_begin 2", "backward_end", "batch_end 2 8"]
+    logs = "['accuracy', 'loss', 'lr']"
+    assert events == (["train_begin", "epoch_begin 1"] + epoch + [f"epoch_end 1 {logs}",
+                      "epoch_begin 2"] + epoch + [f"epoch_end 2 {logs}", "train_end"])
+
+
+def test_early_stopping_stops_and_restores_best_weights():
+    scores = [3.0, 2.0, 1.0, 1.5, 1.2, 0.1, 0.1]  # best at epoch 3; epochs 4, 5 do not improve
+    snaps = Snapshots()
+    stopper = EarlyStopping(monitor="my_loss", patience=2)
+    model, opt = setup()
+    h = fit(model, loader(), nn.CrossEntropyLoss(), opt, epochs=7,
+            callbacks=[inject("my_loss", scores), snaps, stopper], progress=False)
+    assert h.epochs == [1, 2, 3, 4, 5]
+    assert stopper.stopped_epoch == 5 and stopper.best_epoch == 3 and stopper.best == 1.0
+    assert stopper.restored_epoch == 3
+    assert not same_weights(snaps.weights[5], snaps.weights[3])
+    assert same_weights(model.state_dict(), snaps.weights[3])
+    assert "early stopping at epoch 5: my_loss did not improve for 2 epochs" in h.stop_reason
+    assert "restored the weights of epoch 3" in h.stop_reason
+
+
+def test_early_stopping_modes_min_delta_and_no_restore():
+    model, opt = setup()
+    stopper = EarlyStopping(monitor="acc_like", patience=1, min_delta=0.05,
+                            restore_best_weights=False)
+    snaps = Snapshots()
+    h = fit(model, loader(), nn.CrossEntropyLoss(), opt, epochs=5,
+            callbacks=[inject("acc_like", [0.5, 0.7, 0.73, 0.9, 0.95]), snaps, stopper],
+            progress=False)
+    # auto mode maximises accuracy-like keys; +0.03 < min_delta is no improvement
+    assert h.epochs == [1, 2, 3] and stopper.best_epoch == 2
+    assert same_weights(model.state_dict(), snaps.weights[3])  # not restored
+
+
+def test_early_stopping_restores_even_without_stopping():
+    model, opt = setup()
+    snaps = Snapshots()
+    fit(model, loader(), nn.CrossEntropyLoss(), opt, epochs=3,
+        callbacks=[inject("val_loss", [1.0, 0.5, 0.7]), snaps, EarlyStopping(patience=5)],
+        progress=False)
+    assert same_weights(model.state_dict(), snaps.weights[2])
+
+
+def test_early_stopping_on_real_val_loss_and_missing_key():
+    model, opt = setup(lr=0.0)  # constant val_loss: never improves after epoch 1
+    stopper = EarlyStopping(patience=2)
+    h = fit(model, loader(), nn.CrossEntropyLoss(), opt, epochs=10, val_loader=loader(),
+            callbacks=[stopper], progress=False)
+    assert h.epochs == [1, 2, 3] and stopper.best_epoch == 1
+    with pytest.raises(KeyError, match=r"no 'val_loss'.*val_loader.*loss, accuracy, lr"):
+        fit(model, loader(), nn.CrossEntropyLoss(), opt, epochs=2,
+            callbacks=[EarlyStopping()], progress=False)
+    with pytest.raises(ValueError, match="mode"):
+        EarlyStopping(mode="up")
+
+
+def test_model_checkpoint_saves_best_and_loads(tmp_path):
+    scores = [1.0, 0.5, 0.8, 0.4, 0.9]
+    snaps = Snapshots()
+    ckpt = ModelCheckpoint(tmp_path / "best.safetensors", monitor="my_loss")
+    model, opt = setup()
+    fit(model, loader(), nn.CrossEntropyLoss(), opt, epochs=5,
+        callbacks=[inject("my_loss", scores), snaps, ckpt], progress=False)
+    assert ckpt.best_epoch == 4 and ckpt.best == 0.4
+    assert os.listdir(tmp_path) == ["best.safetensors"]  # no temporary files left behind
+    fresh, fresh_opt = setup(seed=1)
+    meta = gu.io.load_checkpoint(tmp_path / "best.safetensors", fresh, optimizer=fresh_opt)
+    assert meta["epoch"] == 4
+    assert same_weights(fresh.state_dict(), snaps.weights[4])
+
+
+def test_model_checkpoint_every_epoch_with_formatted_names(tmp_path):
+    model, opt = setup()
+    ckpt = ModelCheckpoint(str(tmp_path / "ckpt-{epoch:02d}-{loss:.2f}.safetensors"),
+                           monitor=None)
+    fit(model, loader(), nn.CrossEntropyLoss(), opt, epochs=3, callbacks=[ckpt], progress=False)
+    names = sorted(os.listdir(tmp_path))
+    assert len(names) == 3 and names[0].startswith("ckpt-01-") and names[2].startswith("ckpt-03-")
+    assert ckpt.saved == [str(tmp_path / n) for n in names]
+    weights = ModelCheckpoint(tmp_path / "w.safetensors", monitor="loss", save_weights_only=True)
+    fit(model, loader(), nn.CrossEntropyLoss(), opt, epochs=1, callbacks=[weights],
+        progress=False)
+    assert set(gu.load(tmp_path / "w.safetensors")) == set(model.state_dict())
+    bad = ModelCheckpoint(str(tmp_path / "{nope}.safetensors"), monitor=None)
+    with pytest.raises(ValueError, match="cannot fill the path"):
+        fit(model, loader(), nn.CrossEntropyLoss(), opt, epochs=1, callbacks=[bad],
+            progress=False)
+
+
+def test_csv_logger_rows_and_crash_keeps_completed_rows(tmp_path):
+    path = tmp_path / "log.csv"
+    model, opt = setup()
+    h = fit(model, loader(), nn.CrossEntropyLoss(), opt, epochs=3, val_loader=loader(),
+            callbacks=[CSVLogger(path)], progress=False)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "epoch,loss,accuracy,val_loss,val_accuracy,lr"
+    assert len(lines) == 4 and lines[1].startswith("1,")
+    back = History.from_csv(path)
+    assert back.history == h.history and back.epochs == [1, 2, 3]
+
+    def crash(state):
+        if state.epoch == 3 and state.batch == 2:
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError, match="power cut"):
+        fit(model, loader(), nn.CrossEntropyLoss(), opt, epochs=5,
+            callbacks=[CSVLogger(path), LambdaCallback(on_batch_end=crash)], progress=False)
+    assert History.from_csv(path).epochs == [1, 2]
+    assert sorted(os.listdir(tmp_path)) == ["log.csv"]
+    fit(model, loader(), nn.CrossEntropyLoss(), opt, epochs=4, start_epoch=2,
+        callbacks=[CSVLogger(path, append=True)], progress=False)
+    assert History.from_csv(path).epochs == [1, 2, 3, 4]
+
+
+def nan_at(call, loss_fn):
+    """loss_fn, except that its `call`-th call (from 1) returns nan."""
+    count = [0]
+
+    def loss(output, target):
+        count[0] += 1
+        value = loss_fn(output, target)
+        return value * float("nan") if count[0] == call else value
+
+    return loss
+
+
+def test_nan_guard_names_epoch_and_batch_and_keeps_finite_weights():
+    model, opt = setup()
+    snaps = Snapshots()
+    loss = nan_at(3 + 2, nn.CrossEntropyLoss())  # 3 batches per epoch: epoch 2, batch 2
+    with pytest.raises(TrainingDiverged, match=r"epoch 2/4, batch 2/3: the loss is nan") as info:
+        fit(model, loader(), loss, opt, epochs=4, callbacks=[snaps, NaNGuard()],
+            progress=False)
+    err = info.value
+    assert (err.epoch, err.batch) == (2, 2) and math.isnan(err.value)
+    assert "last finite loss" in str(err) and "learning rate" in str(err)
+    assert err.history.epochs == [1]
+    assert all(np.isfinite(v).all() for v in model.state_dict().values())
+
+
+def test_nan_guard_without_raising_returns_marked_history():
+    model, opt = setup()
+    h = fit(model, loader(), nan_at(2, nn.CrossEntropyLoss()), opt, epochs=3,
+            callbacks=[NaNGuard(raise_error=False)], progress=False)
+    assert h.epochs == [1]
+    assert h.stop_reason.startswith("training diverged at epoch 1/3, batch 2/3")
+    assert all(np.isfinite(v).all() for v in model.state_dict().values())
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the deliberate 1 / 0 in sqrt's backward
+def test_nan_guard_checks_gradient_norm():
+    model, opt = setup()
+
+    def loss(output, target):  # finite value (0) whose gradient is inf * 0 = nan
+        return nn.CrossEntropyLoss()(output, target) * 0.0 + (output.sum() * 0.0).sqrt()
+
+    with pytest.raises(TrainingDiverged, match="batch 1/3: the gradient norm is nan"):
+        fit(model, loader(), loss, opt, epochs=1, callbacks=[NaNGuard(check_grads=True)],
+            progress=False)
+    with pytest.raises(TrainingDiverged, match="gradient norm"):  # clipping supplies the norm
+        fit(model, loader(), loss, opt, epochs=1, callbacks=[NaNGuard()], clip_grad_norm=1.0,
+            progress=False)
+
+
+def test_lr_scheduler_callback_per_batch_and_errors():
+    model, opt = setup(lr=1.0)
+    sched = gu.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    fit(model, loader(), nn.CrossEntropyLoss(), opt, epochs=2,
+        callbacks=[LRSchedulerCallback(sched, per="batch")], progress=False)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.5 ** 6)  # 2 epochs x 3 batches
+    plateau = gu.optim.lr_scheduler.ReduceLROnPlateau(opt)
+    with pytest.raises(ValueError, match="per epoch"):
+        LRSchedulerCallback(plateau, per="batch")
+    with pytest.raises(ValueError, match="per must be"):
+        LRSchedulerCallback(sched, per="step")
+    with pytest.raises(ValueError, match="unknown hook"):
+        LambdaCallback(on_step=print)
+
+
+def test_resume_from_checkpoint_matches_an_uninterrupted_run(tmp_path):
+    X, y = blobs(24)
+
+    def parts(seed=0):
+        gu.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(2, 8), nn.Dropout(0.3), nn.Linear(8, 3))
+        opt = gu.optim.Adam(model.parameters(), lr=0.02)
+        data = gu.data.DataLoader(gu.data.TensorDataset(X, y), batch_size=8, shuffle=True,
+                                  seed=7)
+        return model, opt, data
+
+    model, opt, data = parts()
+    straight = fit(model, data, nn.CrossEntropyLoss(), opt, epochs=4, progress=False)
+    model_a = model.state_dict()
+
+    model, opt, data = parts()
+    path = tmp_path / "last.safetensors"
+    fit(model, data, nn.CrossEntropyLoss(), opt, epochs=2, progress=False,
+        callbacks=[ModelCheckpoint(path, monitor=None)])
+    model, opt, data = parts(seed=123)  # different init, fresh loader: all comes from the file
+    meta = gu.io.load_checkpoint(path, model, optimizer=opt, loader=data)
+    resumed = fit(model, data, nn.CrossEntropyLoss(), opt, epochs=4, start_epoch=meta["epoch"],
+                  progress=False)
+    assert resumed.epochs == [3, 4]
+    assert resumed["loss"] == straight["loss"][2:]
+    assert same_weights(model.state_dict(), model_a)
