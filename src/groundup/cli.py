@@ -62,6 +62,12 @@ def _parser():
     return p
 
 
+def _error(command, message):
+    """Print a user-facing error as exactly one line on stderr."""
+    parts = [part.strip() for part in str(message).splitlines() if part.strip()]
+    print(f"groundup {command}: error: {'; '.join(parts)}", file=sys.stderr)
+
+
 def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
@@ -73,18 +79,16 @@ def main(argv=None):
 
         return getattr(commands, f"cmd_{args.command}")(args) or 0
     except CLIError as e:
-        print(f"groundup {args.command}: error: {e}", file=sys.stderr)
+        _error(args.command, e)
         return 2
     except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
         name = e.filename if getattr(e, "filename", None) else ""
-        print(f"groundup {args.command}: error: {e.strerror or e}: {name}".rstrip(": "),
-              file=sys.stderr)
+        _error(args.command, f"{e.strerror or e}: {name}".rstrip(": "))
         return 2
     except (ValueError, KeyError, TypeError, RuntimeError, OSError) as e:
         if os.environ.get("GROUNDUP_DEBUG"):
             raise
-        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
-        print(f"groundup {args.command}: error: {msg}", file=sys.stderr)
+        _error(args.command, e.args[0] if isinstance(e, KeyError) and e.args else e)
         return 2
     except KeyboardInterrupt:
         print(f"groundup {args.command}: interrupted", file=sys.stderr)

@@ -248,7 +248,7 @@ def _load_run(directory):
     model = models.registry.from_metadata(meta.get("config"), path)
     try:
         model.load_state_dict(meta["model"])
-    except (KeyError, ValueError) as e:
+    except (KeyError, ValueError, RuntimeError) as e:
         raise CLIError(f"{path}: the weights do not fit the model {meta['config']['model']}: "
                        f"{e}") from None
     return path, meta, model

@@ -49,7 +49,7 @@ _CODES = {np.dtype(t): code for code, t in _DTYPES.items()}
 _MAX_HEADER = 100 * 1024 * 1024  # the limit the safetensors library uses too
 _META = "__metadata__"
 _KEY = "groundup"  # groundup's metadata: one JSON string under this __metadata__ key
-_CHECKPOINT = "groundup.checkpoint"
+CHECKPOINT_FORMAT = _CHECKPOINT = "groundup.checkpoint"  # metadata "format" of checkpoints
 
 
 class SafetensorsError(ValueError):

@@ -88,13 +88,19 @@ def from_metadata(meta, path="checkpoint"):
 
 
 def load(path):
-    """Rebuild a saved zoo model from its metadata and weights (no code is executed)."""
+    """Rebuild a saved zoo model from its metadata and weights (no code is executed).
+
+    Reads files written by `save` and training checkpoints written by
+    `io.save_checkpoint(..., config=model_metadata(model))` (what `groundup train` saves).
+    """
     meta = io.load_metadata(path)
-    model = from_metadata(meta, path)
-    state = io.load(path)
-    prefix = "model."
-    if any(k.startswith(prefix) for k in state):
-        state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    if isinstance(meta, dict) and meta.get("format") == io.CHECKPOINT_FORMAT:
+        checkpoint = io.load_checkpoint(path, restore_rng=False)
+        model = from_metadata(checkpoint.get("config"), path)
+        state = checkpoint["model"]
+    else:
+        model = from_metadata(meta, path)
+        state = io.load(path)
     model.load_state_dict(state)
     model.eval()
     return model

@@ -1,0 +1,176 @@
+"""The `groundup` command end to end, through subprocesses, on tiny budgets."""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import groundup as gu
+
+
+def _command():
+    script = pathlib.Path(sys.executable).parent / "groundup"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("groundup")
+    return [found] if found else [sys.executable, "-m", "groundup"]
+
+
+def run(*args, cwd=None, check=True):
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env.pop("GROUNDUP_DEBUG", None)
+    out = subprocess.run(_command() + [str(a) for a in args], capture_output=True, text=True,
+                         cwd=cwd, env=env, timeout=300)
+    if check:
+        assert out.returncode == 0, f"exit {out.returncode}\n{out.stdout}\n{out.stderr}"
+    return out
+
+
+def assert_user_error(out, fragment):
+    """Exit status 2, one line on stderr naming the problem, no traceback."""
+    assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def run2(tmp_path_factory):
+    """A 2-epoch digits run shared by the tests that read a finished run."""
+    d = tmp_path_factory.mktemp("run2")
+    out = run("train", "mlp", "--epochs", 2, "--out", d, "--no-progress")
+    return d, out
+
+
+def test_train_writes_checkpoint_history_and_plots(run2):
+    d, out = run2
+    for name in ("model.safetensors", "history.csv", "curves.png", "confusion.png"):
+        assert (d / name).stat().st_size > 0, name
+    assert "epoch 1/2" in out.stdout and "epoch 2/2" in out.stdout
+    assert "test accuracy" in out.stdout
+    rows = (d / "history.csv").read_text().strip().splitlines()
+    assert len(rows) == 3  # header + 2 epochs
+
+
+def test_main_job_from_readme_learns_digits(tmp_path):
+    """`groundup train mlp`, exactly as the README runs it, reaches > 90% on the digits."""
+    out = run("train", "mlp", cwd=tmp_path)
+    line = [s for s in out.stdout.splitlines() if s.startswith("test accuracy")][0]
+    assert float(line.split()[2]) > 0.90, line
+    assert (tmp_path / "runs" / "latest" / "model.safetensors").exists()
+
+
+def test_resume_is_bit_identical_to_an_uninterrupted_run(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    run("train", "mlp", "--epochs", 2, "--out", a, "--no-progress")
+    out = run("train", "--resume", a, "--epochs", 4, "--no-progress")
+    assert "resuming mlp on digits from epoch 2 to 4" in out.stdout
+    run("train", "mlp", "--epochs", 4, "--out", b, "--no-progress")
+    wa, wb = gu.load(a / "model.safetensors"), gu.load(b / "model.safetensors")
+    assert sorted(wa) == sorted(wb)
+    for k in wa:
+        np.testing.assert_array_equal(wa[k], wb[k], err_msg=k)
+    rows = (a / "history.csv").read_text().strip().splitlines()
+    assert len(rows) == 5
+    assert rows[1:] == (b / "history.csv").read_text().strip().splitlines()[1:]
+
+
+def test_eval_and_predict(run2, tmp_path):
+    d, train_out = run2
+    out = run("eval", d)
+    assert "digits: accuracy" in out.stdout
+    acc = float(out.stdout.split("accuracy")[1].split()[0])
+    reported = float([s for s in train_out.stdout.splitlines()
+                      if s.startswith("test accuracy")][0].split()[2])
+    assert abs(acc - reported) < 1e-4
+    X, _ = gu.data.datasets.load_digits(split="test")
+    np.save(tmp_path / "x.npy", X[:7])
+    out = run("predict", d, tmp_path / "x.npy", "--output", tmp_path / "p.csv")
+    lines = (tmp_path / "p.csv").read_text().strip().splitlines()
+    assert lines[0] == "row,prediction,probability" and len(lines) == 8
+    np.savetxt(tmp_path / "x.csv", X[:3], delimiter=",")
+    run("predict", d, tmp_path / "x.csv")
+    assert len((d / "predictions.csv").read_text().strip().splitlines()) == 4
+
+
+def test_list_and_demo():
+    out = run("list")
+    assert "mlp" in out.stdout and "digits" in out.stdout and "spirals" in out.stdout
+    out = run("demo", "xor", "--out", os.devnull + "-dir-unused")
+    assert "no hidden layer" in out.stdout and "solved" in out.stdout
+
+
+def test_demo_xor_shows_the_linear_failure_and_the_fix(tmp_path):
+    out = run("demo", "xor", "--out", tmp_path)
+    text = out.stdout
+    assert "stuck near log 2" in text
+    assert "final loss" in text and ": solved" in text
+    assert (tmp_path / "xor_boundary.png").exists()
+
+
+def test_user_csv_and_npz_and_generated_data(tmp_path):
+    X, y = gu.data.datasets.moons(n=120, seed=1)
+    table = np.column_stack([X, y])
+    np.savetxt(tmp_path / "moons.csv", table, delimiter=",", fmt="%.6f")
+    run("train", "mlp", "--data", tmp_path / "moons.csv", "--epochs", 2, "--hidden", "16",
+        "--out", tmp_path / "csv", "--no-progress")
+    np.savez(tmp_path / "moons.npz", x=X, y=y)
+    run("train", "logreg", "--data", tmp_path / "moons.npz", "--epochs", 2,
+        "--out", tmp_path / "npz", "--no-progress")
+    out = run("train", "mlp", "--data", "spirals", "--epochs", 2, "--out", tmp_path / "sp",
+              "--no-progress")
+    assert "3 classes" in out.stdout
+
+
+def test_user_errors_are_one_line_with_exit_status_2(tmp_path, run2):
+    d, _ = run2
+    assert_user_error(run("train", "nosuchmodel", "--out", tmp_path, check=False),
+                      "unknown model 'nosuchmodel'")
+    assert_user_error(run("train", "mlp", "--data", tmp_path / "missing.csv", "--out", tmp_path,
+                          check=False), "missing.csv")
+    assert_user_error(run("train", "mlp", "--data", "nosuchdata", "--out", tmp_path,
+                          check=False), "unknown dataset")
+    assert_user_error(run("train", "mlp", "--epochs", -1, "--out", tmp_path, check=False),
+                      "--epochs")
+    assert_user_error(run("eval", tmp_path / "nowhere", check=False), "no such run directory")
+    assert_user_error(run("eval", tmp_path, check=False), "no checkpoint here")
+    np.save(tmp_path / "bad.npy", np.zeros((2, 5), np.float32))
+    assert_user_error(run("predict", d, tmp_path / "bad.npy", check=False), "expects 64")
+    bad = run("train", "mlp", "--epochs", "two", check=False)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_a_checkpoint_that_does_not_fit_its_model_is_refused(tmp_path):
+    run_dir = tmp_path / "r"
+    run_dir.mkdir()
+    # weights of a 32-unit network, metadata claiming the default 256-128 mlp
+    small = gu.models.build("mlp", hidden=[32])
+    meta = gu.models.registry.model_metadata(gu.models.build("mlp"))
+    gu.io.save_checkpoint(run_dir / "model.safetensors", small, config=meta,
+                          extra={"data": "digits", "seed": 0, "preprocess": {}})
+    assert_user_error(run("eval", run_dir, check=False), "do not fit")
+
+
+def test_a_pickle_in_place_of_the_checkpoint_is_refused(tmp_path):
+    import pickle
+
+    run_dir = tmp_path / "r"
+    run_dir.mkdir()
+    marker = tmp_path / "executed"
+    payload = pickle.dumps(_Evil(str(marker)))
+    (run_dir / "model.safetensors").write_bytes(payload)
+    assert_user_error(run("eval", run_dir, check=False), "pickle")
+    assert not marker.exists()
+
+
+class _Evil:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
