@@ -96,7 +96,8 @@ def run(threads, steps, repeats):
 
 def time_digits():
     t0 = time.perf_counter()
-    cmd = [sys.executable, "-m", "groundup.cli", "train", "mlp", "--out", "/tmp/bench-digits", "--no-progress"]
+    cmd = [sys.executable, "-m", "groundup", "train", "mlp", "--out", "/tmp/bench-digits",
+           "--no-progress"]
     out = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     last = [line for line in out.stdout.splitlines() if "test" in line.lower()]
