@@ -25,7 +25,7 @@ RANK = {
     "nn": 3,
     "optim": 4, "data": 4,
     "train": 5, "io": 5, "viz": 5, "models": 5,
-    "cli": 6, "commands": 6,
+    "cli": 6, "commands": 6, "__main__": 7,
 }
 INDEPENDENT = {("optim", "data"), ("data", "optim")}
 # Tensor's methods call ops by name (x.sum() -> ops.sum): tensor.py imports ops at its end
