@@ -2,6 +2,8 @@
 
 from .activation import *  # noqa: F403
 from .elementwise import *  # noqa: F403
+from .index import *  # noqa: F403
+from .join import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .norm import *  # noqa: F403

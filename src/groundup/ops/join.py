@@ -1,0 +1,262 @@
+"""Joining and cutting: cat, stack, split, chunk, unbind, pad.
+
+split / chunk / unbind return one basic-indexing node (ops/index.py Index) per piece.
+"""
+
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from .common import as_tensor
+from .elementwise import cast
+from .index import Index
+from .shape import Reshape, _dim, _ints
+
+__all__ = ["cat", "stack", "split", "chunk", "unbind", "pad"]
+
+
+class Cat(Function):
+    """y = x_1, ..., x_k joined along dim d.      x_i: S_i (equal but at d) -> y: sum of S_i[d]
+    dx_i = the slice of dy that x_i filled (views)
+    saved: the sizes along d."""
+
+    def forward(self, *arrays, dim):
+        self.dim = dim
+        self.sizes = [a.shape[dim] for a in arrays]
+        return self.xp.concatenate(arrays, axis=dim)
+
+    def backward(self, dy):
+        lead = (slice(None),) * self.dim
+        out, start = [], 0
+        for need, n in zip(self.needs_input_grad, self.sizes, strict=True):
+            out.append(dy[lead + (slice(start, start + n),)] if need else None)
+            start += n
+        return tuple(out)
+
+
+class Stack(Function):
+    """y = x_1, ..., x_k stacked along a new dim d.     x_i: S -> y: S with k inserted at d
+    dx_i = dy[..., i, ...] at dim d (views)."""
+
+    def forward(self, *arrays, dim):
+        self.dim = dim
+        return self.xp.stack(arrays, axis=dim)
+
+    def backward(self, dy):
+        lead = (slice(None),) * self.dim
+        return tuple(dy[lead + (i,)] if need else None
+                     for i, need in enumerate(self.needs_input_grad))
+
+
+class Pad(Function):
+    """y = x padded by (before, after) per dim; negative amounts crop.
+    constant:  y = value around x;                     dx = dy[interior]
+    replicate: the edge element is repeated;           dx = interior + the pad sums at each edge
+    reflect:   mirrored without the edge element;      dx = interior + the mirrored pads
+    saved: the pad amounts and S (nothing else: the backward is index arithmetic on dy)."""
+
+    def forward(self, x, pads, mode, value):
+        xp = self.xp
+        self.shape = x.shape
+        self.pads = pads
+        self.mode = mode
+        crop = tuple(slice(max(-lo, 0), n - max(-hi, 0))
+                     for n, (lo, hi) in zip(x.shape, pads, strict=True))
+        self.crop = crop
+        xc = x[crop]
+        grow = [(max(lo, 0), max(hi, 0)) for lo, hi in pads]
+        if mode == "constant":
+            out_shape = tuple(n + lo + hi for n, (lo, hi) in zip(xc.shape, grow, strict=True))
+            y = xp.full(out_shape, value, dtype=x.dtype)
+            y[tuple(slice(lo, lo + n) for n, (lo, _) in zip(xc.shape, grow, strict=True))] = xc
+            return y
+        return xp.pad(xc, grow, mode="reflect" if mode == "reflect" else "edge")
+
+    def backward(self, dy):
+        xp = self.xp
+        g = dy
+        for d, (lo, hi) in enumerate(self.pads):
+            lo, hi = max(lo, 0), max(hi, 0)
+            if lo == 0 and hi == 0:
+                continue
+            n = g.shape[d] - lo - hi
+            lead = (slice(None),) * d
+            core = g[lead + (slice(lo, lo + n),)]
+            if self.mode == "constant":
+                g = core
+                continue
+            core = core.copy()  # the pads are folded back into it
+            if self.mode == "replicate":
+                if lo:
+                    core[lead + (slice(0, 1),)] += g[lead + (slice(0, lo),)].sum(d, keepdims=True)
+                if hi:
+                    core[lead + (slice(n - 1, n),)] += g[lead + (slice(lo + n, None),)].sum(
+                        d, keepdims=True)
+            else:  # reflect: pad position lo - j mirrors element j (j = 1..lo), likewise after
+                if lo:
+                    core[lead + (slice(1, lo + 1),)] += xp.flip(g[lead + (slice(0, lo),)], d)
+                if hi:
+                    core[lead + (slice(n - 1 - hi, n - 1),)] += xp.flip(
+                        g[lead + (slice(lo + n, None),)], d)
+            g = core
+        if g.shape == self.shape:
+            return g
+        dx = xp.zeros(self.shape, dy.dtype)  # negative pads cropped x: those parts get 0
+        dx[self.crop] = g
+        return dx
+
+
+def _float_target(tensors):
+    dtypes = [t.data.dtype for t in tensors]
+    if all(d == dtypes[0] for d in dtypes):
+        return None
+    floats = [d for d in dtypes if d.kind == "f"]
+    return max(floats, key=lambda d: d.itemsize) if floats else np.result_type(*dtypes)
+
+
+def _same_dtype(tensors):
+    """Promote as PyTorch does: to the widest float present, else NumPy's integer promotion."""
+    target = _float_target(tensors)
+    if target is None:
+        return tensors
+    return [t if t.data.dtype == target else cast(t, target) for t in tensors]
+
+
+def _sequence(name, tensors):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(
+            f"{name}: expected a list or tuple of tensors, got {type(tensors).__name__}"
+        )
+    if len(tensors) == 0:
+        raise ValueError(f"{name}: expected a non-empty list of tensors")
+    return [as_tensor(t) for t in tensors]
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dim; all other sizes must match. Mixed dtypes promote."""
+    tensors = _sequence("cat", tensors)
+    if any(t.ndim != 1 or t.shape[0] != 0 for t in tensors):
+        # PyTorch skips 1-d empty tensors when joining tensors of more dimensions
+        kept = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)]
+        tensors = kept or tensors[:1]
+    ref = tensors[0]
+    if ref.ndim == 0:
+        raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
+    d = _dim("cat", dim, ref.ndim)
+    for i, t in enumerate(tensors[1:], 1):
+        if t.ndim != ref.ndim or any(
+            a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape, strict=True)) if j != d
+        ):
+            raise ValueError(
+                f"cat: tensor {i} has shape {tuple(t.shape)} but tensor 0 has shape "
+                f"{tuple(ref.shape)}; all sizes except along dim {d} must match"
+            )
+    if len(tensors) == 1:
+        return Reshape.apply(tensors[0], shape=tensors[0].shape)
+    return Cat.apply(*_same_dtype(tensors), dim=d)
+
+
+def stack(tensors, dim=0):
+    """Join equally shaped tensors along a new dim (in [-ndim - 1, ndim])."""
+    tensors = _sequence("stack", tensors)
+    ref = tensors[0]
+    for i, t in enumerate(tensors[1:], 1):
+        if t.shape != ref.shape:
+            raise ValueError(
+                f"stack: every tensor must have the same shape, but tensor 0 has "
+                f"{tuple(ref.shape)} and tensor {i} has {tuple(t.shape)}"
+            )
+    d = _dim("stack", dim, ref.ndim + 1)
+    return Stack.apply(*_same_dtype(tensors), dim=d)
+
+
+def _narrow(x, d, start, stop):
+    return Index.apply(x, index=(slice(None),) * d + (slice(start, stop),), mode="assign")
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Split along dim into pieces of split_size (the last may be smaller) or of the given sizes.
+    Returns a tuple of tensors (views of x)."""
+    x = as_tensor(x)
+    if x.ndim == 0:
+        raise ValueError("split: a zero-dimensional tensor cannot be split")
+    d = _dim("split", dim, x.ndim)
+    n = x.shape[d]
+    s = split_size_or_sections
+    if isinstance(s, (int, np.integer)) and not isinstance(s, bool):
+        s = int(s)
+        if s < 0 or (s == 0 and n != 0):
+            raise ValueError(f"split: split_size must be positive, got {s} (dimension {d} "
+                             f"has size {n})")
+        starts = list(range(0, n, s)) if n else [0]
+        return tuple(_narrow(x, d, a, min(a + s, n)) for a in starts)
+    sizes = _ints("split", s, "split sizes")
+    if any(k < 0 for k in sizes) or sum(sizes) != n:
+        raise ValueError(
+            f"split: sizes {list(sizes)} must be non-negative and sum to {n}, the size of "
+            f"dimension {d} (tensor of shape {tuple(x.shape)})"
+        )
+    out, a = [], 0
+    for k in sizes:
+        out.append(_narrow(x, d, a, a + k))
+        a += k
+    return tuple(out)
+
+
+def chunk(x, chunks, dim=0):
+    """Split into `chunks` pieces of ceil(n / chunks) (fewer pieces when they run out),
+    as torch.chunk."""
+    x = as_tensor(x)
+    if not isinstance(chunks, (int, np.integer)) or isinstance(chunks, bool) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    if x.ndim == 0:
+        raise ValueError("chunk: a zero-dimensional tensor cannot be chunked")
+    d = _dim("chunk", dim, x.ndim)
+    n = x.shape[d]
+    size = -(-n // int(chunks))
+    if size == 0:
+        return tuple(_narrow(x, d, 0, 0) for _ in range(int(chunks)))
+    return split(x, size, d)
+
+
+def unbind(x, dim=0):
+    """The slices of x along dim, as a tuple (each without that dim)."""
+    x = as_tensor(x)
+    if x.ndim == 0:
+        raise ValueError("unbind: a zero-dimensional tensor has no dimension to unbind")
+    d = _dim("unbind", dim, x.ndim)
+    lead = (slice(None),) * d
+    return tuple(Index.apply(x, index=lead + (i,), mode="assign") for i in range(x.shape[d]))
+
+
+_PAD_MODES = ("constant", "reflect", "replicate")
+
+
+def pad(x, pad, mode="constant", value=0.0):
+    """Pad (or, with negative amounts, crop) as torch.nn.functional.pad: `pad` lists
+    (before, after) pairs from the LAST dim backwards. Modes: constant, reflect, replicate."""
+    x = as_tensor(x)
+    amounts = _ints("pad", pad, "pad amounts")
+    if len(amounts) % 2 or len(amounts) > 2 * x.ndim:
+        raise ValueError(
+            f"pad: expected an even number of pad amounts, at most 2 * ndim = {2 * x.ndim} "
+            f"for a tensor of shape {tuple(x.shape)}; got {len(amounts)}"
+        )
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: unknown mode {mode!r}; expected one of {_PAD_MODES}")
+    pads = [(0, 0)] * x.ndim
+    for k in range(len(amounts) // 2):
+        pads[x.ndim - 1 - k] = (amounts[2 * k], amounts[2 * k + 1])
+    for d, ((lo, hi), n) in enumerate(zip(pads, x.shape, strict=True)):
+        inner = n - max(-lo, 0) - max(-hi, 0)
+        if inner < 0 or inner + max(lo, 0) + max(hi, 0) < 0:
+            raise ValueError(f"pad: padding {(lo, hi)} crops dimension {d} of size {n} below 0")
+        if mode == "reflect" and (lo > 0 or hi > 0) and (lo >= inner or hi >= inner):
+            raise ValueError(
+                f"pad: reflect padding {(lo, hi)} must be smaller than the size {inner} of "
+                f"dimension {d} (tensor of shape {tuple(x.shape)})"
+            )
+        if mode == "replicate" and (lo > 0 or hi > 0) and inner == 0:
+            raise ValueError(f"pad: cannot replicate-pad the empty dimension {d}")
+    return Pad.apply(x, pads=tuple(pads), mode=mode, value=value)
