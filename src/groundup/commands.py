@@ -216,8 +216,8 @@ def _finish(out, model, optimizer, scheduler, train_loader, test_loader, split, 
     io.save_checkpoint(path, model, optimizer, scheduler, epoch=epoch,
                        config=models.registry.model_metadata(model), loader=train_loader,
                        extra=run)
-    print(f"test accuracy {result['accuracy']:.4f}  (loss {result['loss']:.4f}, "
-          f"{len(split.y_test)} samples)")
+    print(f"test accuracy {result['accuracy']:.4f}  (cross-entropy {result['loss']:.4f} "
+          f"without label smoothing, {len(split.y_test)} samples)")
     print(f"checkpoint: {path}")
     _plots(out, model, test_loader, split)
 
