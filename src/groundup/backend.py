@@ -4,6 +4,8 @@ Every op asks for the array module of its inputs (`xp = array_module(a)`)
 instead of calling NumPy directly, so one body serves NumPy and CuPy.
 """
 
+import os
+
 import numpy as np
 
 float16 = np.float16
@@ -55,6 +57,97 @@ def array_module(*arrays):
         if mod.startswith("cupy"):
             return _get_cupy()
     return np
+
+
+_CONSTANTS = {}
+
+
+def cached_constant(xp, kind, n, dtype):
+    """A read-only 1-D constant, ones(n) (kind "ones") or arange(n) ("arange"), cached.
+
+    For the small helper vectors of hot ops (a ones vector that turns column sums
+    into a GEMV, the row indices of a gather), which would otherwise be allocated
+    and filled on every call. Never write into the result.
+    """
+    key = (xp.__name__, kind, n, np.dtype(dtype).str)
+    a = _CONSTANTS.get(key)
+    if a is None:
+        if len(_CONSTANTS) > 256:  # many distinct sizes: keep the cache small
+            _CONSTANTS.clear()
+        a = xp.ones(n, dtype) if kind == "ones" else xp.arange(n, dtype=dtype)
+        if xp is np:
+            a.flags.writeable = False
+        _CONSTANTS[key] = a
+    return a
+
+
+_AXPY = None  # {dtype: BLAS ?axpy} from NumPy's bundled OpenBLAS, {} when unavailable
+
+
+def _blas_axpy():
+    """cblas_saxpy / cblas_daxpy of the OpenBLAS that NumPy wheels bundle, looked up once.
+
+    NumPy does not expose BLAS level 1, but its wheels ship OpenBLAS with a 64-bit-int
+    (ILP64) CBLAS interface under the symbol prefix `scipy_`. Anything unexpected (no
+    such library, other symbol names, a NumPy built against MKL or Accelerate) leaves
+    the table empty and callers use two NumPy passes. GROUNDUP_NO_BLAS_AXPY=1 disables it.
+    """
+    global _AXPY
+    if _AXPY is None:
+        _AXPY = {}
+        if os.environ.get("GROUNDUP_NO_BLAS_AXPY", "") not in ("", "0"):
+            return _AXPY
+        try:
+            import ctypes
+            import glob
+
+            root = os.path.dirname(np.__file__)
+            pattern = "libscipy_openblas64_*"
+            paths = sorted(glob.glob(os.path.join(root, "..", "numpy.libs", pattern))
+                           + glob.glob(os.path.join(root, ".dylibs", pattern)))
+            for path in paths:
+                lib = ctypes.CDLL(path)  # already loaded by NumPy: this only returns its handle
+                table = {}
+                for dtype, name, scalar in ((np.float32, "scipy_cblas_saxpy64_", ctypes.c_float),
+                                            (np.float64, "scipy_cblas_daxpy64_", ctypes.c_double)):
+                    fn = getattr(lib, name)
+                    fn.argtypes = [ctypes.c_int64, scalar, ctypes.c_void_p, ctypes.c_int64,
+                                   ctypes.c_void_p, ctypes.c_int64]
+                    fn.restype = None
+                    table[np.dtype(dtype)] = fn
+                _AXPY = table
+                break
+        except Exception:  # no usable BLAS: the NumPy fallback is always correct
+            _AXPY = {}
+    return _AXPY
+
+
+def axpy_(y, alpha, x, work=None):
+    """y <- y + alpha * x in place, for arrays x and y of one shape and dtype; returns y.
+
+    One pass through BLAS ?axpy (a fused multiply-add per element, as PyTorch's
+    `add_(x, alpha=...)`) for NumPy float32/float64 arrays that are both C- or both
+    F-contiguous and do not overlap; otherwise two array passes: work = alpha * x,
+    y += work (`work`: scratch shaped like y, or None for a fresh array). alpha is a
+    Python float (NEP 50: it does not change y's dtype).
+    """
+    if type(y) is np.ndarray and type(x) is np.ndarray and y.size:
+        table = _AXPY if _AXPY is not None else _blas_axpy()
+        fn = table.get(y.dtype) if x.dtype == y.dtype else None
+        if fn is not None and x.shape == y.shape:
+            fy, fx = y.flags, x.flags
+            if fy.writeable and ((fy.c_contiguous and fx.c_contiguous)
+                                 or (fy.f_contiguous and fx.f_contiguous)) \
+                    and not np.may_share_memory(x, y):
+                fn(y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+                return y
+    xp = array_module(y)
+    if work is None:
+        work = xp.multiply(x, alpha)
+    else:
+        xp.multiply(x, alpha, out=work)
+    y += work
+    return y
 
 
 def is_float_dtype(dtype):

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
+from ..backend import cached_constant
 from ..tensor import Tensor
 from .common import binary_operands
 
@@ -25,6 +26,12 @@ __all__ = ["matmul", "linear", "outer", "bmm"]
 def _rows(x):
     """x (..., k) as a 2-D (prod(...), k) array (a view when x is contiguous)."""
     return x if x.ndim == 2 else x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
+
+
+def _col_major(a):
+    """True for a 2-D array that is column-major (F-contiguous) but not row-major."""
+    flags = a.flags
+    return flags.f_contiguous and not flags.c_contiguous
 
 
 def _mm_rows(x, w):
@@ -103,10 +110,22 @@ class Linear(Function):
                db = 1^T dy2                 a GEMV with a ones vector (column sums)
                each computed only when its input needs a gradient
     saved:     x and W (references, no copies)
+
+    Layout (values are the same either way): for a 2-D x, y is computed as
+    y^T = W @ x^T when out >= N or x is column-major (x^T then a plain row-major
+    operand), and returned as the (N, out) column-major view y^T.T. OpenBLAS runs
+    that orientation 10-40% faster for batch-sized N (more at 2 threads), and the
+    next Linear then gets a column-major x. dx is returned in x's layout, so that
+    element-wise backward ops between layers (ReLU's mask) stay contiguous.
     """
 
     def forward(self, x, w, b=None):
         self.save_for_backward(x, w)
+        if x.ndim == 2 and (_col_major(x) or w.shape[0] >= x.shape[0]):
+            y_t = w @ x.T  # (out, N): the faster GEMM orientation (see the class docstring)
+            if b is not None:
+                y_t += b[:, None]  # in place on the fresh GEMM output
+            return y_t.T
         y = _mm_rows(x, w.T)
         if b is not None:
             y += b
@@ -117,17 +136,22 @@ class Linear(Function):
         needs = self.needs_input_grad
         dy2 = _rows(dy)  # (N, out)
         dx = dw = db = None
+        if len(needs) == 3 and needs[2]:  # first, while dy is still in cache
+            db = cached_constant(self.xp, "ones", dy2.shape[0], dy.dtype) @ dy2
         if needs[0]:
-            dx = dy2 @ w
-            if x.ndim != 2:
-                dx = dx.reshape(x.shape)
+            if x.ndim == 2 and _col_major(x):
+                dx = (w.T @ dy2.T).T  # dx^T = W^T dy^T: dx in x's (column-major) layout
+            else:
+                dx = dy2 @ w
+                if x.ndim != 2:
+                    dx = dx.reshape(x.shape)
         if needs[1]:
+            if x.ndim == 2 and dy2.shape[1] < dy2.shape[0] and _col_major(x) and _col_major(dy2):
+                # a narrow column-major dy against a column-major x: OpenBLAS's kernel for
+                # that operand pair is ~2.5x slower than after copying the small dy to rows
+                dy2 = self.xp.ascontiguousarray(dy2)
             dw = dy2.T @ _rows(x)
-        if len(needs) == 3:
-            if needs[2]:
-                db = self.xp.ones(dy2.shape[0], dtype=dy.dtype) @ dy2
-            return dx, dw, db
-        return dx, dw
+        return (dx, dw, db) if len(needs) == 3 else (dx, dw)
 
 
 class Outer(Function):
@@ -199,7 +223,8 @@ def matmul(a, b):
 
 def linear(x, weight, bias=None):
     """y = x @ weight.T + bias, with x (..., in_features), weight (out, in), bias (out,)."""
-    if type(x) is not Tensor or type(weight) is not Tensor or x.data.dtype != weight.data.dtype:
+    if (not isinstance(x, Tensor) or not isinstance(weight, Tensor)
+            or x.data.dtype != weight.data.dtype):  # (a Parameter is a Tensor: no conversion)
         x, weight = binary_operands(x, weight)
     sx, sw = x.data.shape, weight.data.shape
     if len(sw) != 2:
@@ -214,7 +239,7 @@ def linear(x, weight, bias=None):
         )
     if bias is None:
         return Linear.apply(x, weight)
-    if type(bias) is not Tensor or bias.data.dtype != x.data.dtype:
+    if not isinstance(bias, Tensor) or bias.data.dtype != x.data.dtype:
         bias = binary_operands(x, bias)[1]
     if bias.data.shape != (sw[0],):
         raise ValueError(

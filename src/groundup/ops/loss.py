@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
-from ..backend import array_module
+from ..backend import array_module, cached_constant
 from ..tensor import Tensor
 from .common import as_tensor
 from .elementwise import cast
@@ -50,8 +50,11 @@ def _reduce(xp, loss, reduction, n):
         return loss
     total = loss.sum()
     if reduction != "sum":
-        with np.errstate(invalid="ignore", divide="ignore"):  # empty input: nan, as PyTorch
+        if n:  # (np.errstate costs ~15 us; only an empty input can warn)
             total = total / n
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):  # empty input: nan, as PyTorch
+                total = total / n
     return xp.asarray(total, dtype=loss.dtype)
 
 
@@ -59,6 +62,8 @@ def _upstream(dy, reduction, n):
     """The factor each element's local derivative is multiplied by in backward."""
     if reduction == "none" or reduction == "sum":
         return dy
+    if n:  # (np.errstate costs ~15 us; only n == 0 can warn)
+        return dy / n
     with np.errstate(invalid="ignore", divide="ignore"):
         return dy / n
 
@@ -126,14 +131,14 @@ def _constant(name, what, value, x, shape=None):
 def _gather(xp, a, ys):
     """a[i, ys[i], ...]: the entry of each sample's (and position's) target class."""
     if a.ndim == 2:
-        return a[xp.arange(a.shape[0]), ys]
+        return a[cached_constant(xp, "arange", a.shape[0], np.intp), ys]
     return xp.take_along_axis(a, ys[:, None], axis=1)[:, 0]
 
 
 def _sub_at(xp, a, ys, v):
     """a[i, ys[i], ...] -= v[i, ...] in place (one index per sample: no collisions)."""
     if a.ndim == 2:
-        a[xp.arange(a.shape[0]), ys] -= v
+        a[cached_constant(xp, "arange", a.shape[0], np.intp), ys] -= v
         return
     idx = ys[:, None]
     v = xp.broadcast_to(v, ys.shape)[:, None]
@@ -143,27 +148,37 @@ def _sub_at(xp, a, ys, v):
 def _class_sum(xp, a, w):
     """sum_c w_c a[i, c, ...] (w None: plain sum), as a GEMV on 2-D arrays."""
     if a.ndim == 2:
-        return a @ (xp.ones(a.shape[1], a.dtype) if w is None else w)
+        return a @ (cached_constant(xp, "ones", a.shape[1], a.dtype) if w is None else w)
     if w is None:
         return a.sum(axis=1)
     return (a * w.reshape((1, -1) + (1,) * (a.ndim - 2))).sum(axis=1)
 
 
 def _class_layout(name, x):
-    """(number of classes, shape of a class-index target, readable layout) of an input."""
-    if x.ndim == 0:
+    """(number of classes, shape of a class-index target) of an input."""
+    shape = x.data.shape
+    if len(shape) == 0:
         raise ValueError(f"{name}: input must have a class dimension, got a 0-d tensor")
-    if x.ndim == 1:
-        return x.shape[0], (), "(C,)"
-    dims = "".join(f", d{k}" for k in range(1, x.ndim - 1))
-    return x.shape[1], (x.shape[0],) + tuple(x.shape[2:]), f"(N, C{dims})"
+    if len(shape) == 1:
+        return shape[0], ()
+    return shape[1], (shape[0],) + shape[2:]
+
+
+def _layout_name(ndim):
+    """The readable layout of an input with a class dimension: (C,) or (N, C, d1, ...)."""
+    if ndim == 1:
+        return "(C,)"
+    dims = "".join(f", d{k}" for k in range(1, ndim - 1))
+    return f"(N, C{dims})"
 
 
 def _class_indices(name, x, target, ignore_index):
-    """Validate class-index targets: (int array, C); None when target holds probabilities."""
-    C, index_shape, layout = _class_layout(name, x)
+    """Validate class-index targets: (int array, C, ignorable); (None, C, False) when target
+    holds probabilities. ignorable: some target may equal ignore_index (it lies within the
+    targets' range), so the loss must build the validity mask."""
+    C, index_shape = _class_layout(name, x)
     t = as_tensor(target)
-    if tuple(t.shape) == tuple(index_shape):
+    if t.data.shape == index_shape:
         if t.data.dtype.kind not in "iu":
             raise TypeError(
                 f"{name}: a target of shape {tuple(t.shape)} holds class indices and must be "
@@ -172,8 +187,10 @@ def _class_indices(name, x, target, ignore_index):
                    if name == "cross_entropy" else "")
             )
         y = t.data
+        ignorable = False
         if y.size:
             lo, hi = int(y.min()), int(y.max())
+            ignorable = lo <= ignore_index <= hi
             if lo < 0 or hi >= C:
                 bad = (y != ignore_index) & ((y < 0) | (y >= C))
                 if bad.any():
@@ -182,24 +199,27 @@ def _class_indices(name, x, target, ignore_index):
                         f"{name}: target class index {v} is out of range for {C} classes "
                         f"(expected 0 <= index <= {C - 1}, or ignore_index={ignore_index})"
                     )
-        return y, C
+        return y, C, ignorable
     if name == "cross_entropy" and tuple(t.shape) == tuple(x.shape):
         if t.data.dtype.kind != "f":
             raise TypeError(
                 f"{name}: a target of the input's shape {tuple(x.shape)} holds class "
                 f"probabilities and must be floating point, got {t.data.dtype}"
             )
-        return None, C
+        return None, C, False
     also = f" or {tuple(x.shape)} of probabilities" if name == "cross_entropy" else ""
     raise ValueError(
-        f"{name}: input {layout} = {tuple(x.shape)} needs target {tuple(index_shape)} of "
+        f"{name}: input {_layout_name(x.ndim)} = {tuple(x.shape)} needs target "
+        f"{tuple(index_shape)} of "
         f"class indices{also}, got {tuple(t.shape)}"
     )
 
 
 def _valid_targets(xp, y, ignore_index, C, dtype):
-    """(safe indices, mask as floats or None when no target is ignored)."""
-    if y.size == 0 or not int(y.min()) <= ignore_index <= int(y.max()):
+    """(safe indices, mask as floats or None when no target is ignored).
+
+    ignore_index None: the caller knows that no target equals it."""
+    if ignore_index is None or y.size == 0 or not int(y.min()) <= ignore_index <= int(y.max()):
         return y, None  # nothing can equal ignore_index: skip the mask
     valid = y != ignore_index
     if valid.all():
@@ -624,10 +644,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     x = _float_input(name, input)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    y, C = _class_indices(name, x, target, ignore_index)
+    y, C, ignorable = _class_indices(name, x, target, ignore_index)
     w = _constant(name, "weight", weight, x, (C,))
     if y is not None:
-        return CrossEntropy.apply(x, target=y, weight=w, ignore_index=int(ignore_index),
+        ii = int(ignore_index) if ignorable else None  # None: no target is ignored
+        return CrossEntropy.apply(x, target=y, weight=w, ignore_index=ii,
                                   reduction=reduction, label_smoothing=label_smoothing)
     x, t = _pair(name, x, target, same_shape=True)
     if w is not None:
@@ -642,9 +663,10 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     name = "nll_loss"
     _check_reduction(name, reduction)
     x = _float_input(name, input)
-    y, C = _class_indices(name, x, target, ignore_index)
+    y, C, ignorable = _class_indices(name, x, target, ignore_index)
     w = _constant(name, "weight", weight, x, (C,))
-    return NllLoss.apply(x, target=y, weight=w, ignore_index=int(ignore_index),
+    ii = int(ignore_index) if ignorable else None  # None: no target is ignored
+    return NllLoss.apply(x, target=y, weight=w, ignore_index=ii,
                          reduction=reduction)
 
 

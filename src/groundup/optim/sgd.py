@@ -1,6 +1,6 @@
 """Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
 
-from ..backend import array_module
+from ..backend import array_module, axpy_
 from .optimizer import Optimizer, nonneg
 
 __all__ = ["SGD"]
@@ -16,7 +16,7 @@ class SGD(Optimizer):
                b <- g (a copy)                      at the first step
                b <- momentum * b + (1 - dampening) * g    afterwards
                g <- g + momentum * b                if nesterov, else g <- b
-        4. p <- p - lr * g
+        4. p <- p - lr * g                          (as one BLAS axpy pass where available)
 
     Nesterov momentum: Sutskever et al., "On the importance of initialization and
     momentum in deep learning", ICML 2013.
@@ -65,8 +65,7 @@ class SGD(Optimizer):
                 buf *= momentum
                 dampening = float(group["dampening"])
                 if dampening != 0:
-                    xp.multiply(g, 1.0 - dampening, out=work)
-                    buf += work
+                    axpy_(buf, 1.0 - dampening, g, work)
                 else:
                     buf += g
             if group["nesterov"]:
@@ -75,5 +74,5 @@ class SGD(Optimizer):
                 g = work
             else:
                 g = buf
-        xp.multiply(g, lr, out=work)
-        p -= work
+        # one fused pass (BLAS axpy, as PyTorch's p.add_(g, alpha=-lr)) where available
+        axpy_(p, -lr, g, work)

@@ -75,10 +75,11 @@ class Linear(Module):
 
     def forward(self, x):
         x = _input(self, x)
-        if x.ndim < 1 or x.shape[-1] != self.in_features:
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
             raise ValueError(f"Linear(in_features={self.in_features}, out_features="
                              f"{self.out_features}): expected input (..., {self.in_features}), "
-                             f"got {tuple(x.shape)}")
+                             f"got {tuple(shape)}")
         _check_float(self, x, self.weight)
         return F.linear(x, self.weight, self.bias)
 
