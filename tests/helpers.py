@@ -208,3 +208,42 @@ def check_layer(gu_layer, torch_layer, *inputs, atol=1e-5, rtol=1e-4, float64=Tr
             got = np.zeros(gp.shape, dtype) if gp.grad is None else gp.grad.numpy()
             assert got.dtype == dtype, f"grad of {name}: dtype {got.dtype}"
             _compare(f"gradient of parameter {name!r} ({np.dtype(dtype)})", got, want, *tol)
+
+
+# ------------------------------------------------------------ optimizers
+OPTIM_SHAPES = [(3, 4), (5,)]
+
+
+def run_optimizer_pair(gu_cls, torch_cls, steps=10, dtype=np.float32, group_kw=None, skip=(), **kw):
+    """Same initial values and gradient sequence through a groundup and a torch optimizer.
+
+    group_kw: per-group overrides for two groups (one tensor each); skip: (step, index)
+    pairs whose gradient is None in both.
+    """
+    torch = require_torch()
+    rng = np.random.default_rng(0)
+    inits = [rng.standard_normal(s).astype(dtype) for s in OPTIM_SHAPES]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in OPTIM_SHAPES] for _ in range(steps)]
+    gp = [gu.tensor(a, dtype=dtype, requires_grad=True) for a in inits]
+    tp = [torch.tensor(a, requires_grad=True) for a in inits]
+    if group_kw:
+        gopt = gu_cls([{"params": [p], **g} for p, g in zip(gp, group_kw, strict=True)], **kw)
+        topt = torch_cls([{"params": [p], **g} for p, g in zip(tp, group_kw, strict=True)], **kw)
+    else:
+        gopt, topt = gu_cls(gp, **kw), torch_cls(tp, **kw)
+    for k in range(steps):
+        for i, (p, q) in enumerate(zip(gp, tp, strict=True)):
+            if (k, i) in skip:
+                p.grad, q.grad = None, None
+            else:
+                p.grad, q.grad = gu.tensor(grads[k][i], dtype=dtype), torch.tensor(grads[k][i])
+        gopt.step()
+        topt.step()
+    return gp, tp, gopt, topt
+
+
+def assert_params_match(gp, tp, dtype=np.float32):
+    tol = dict(rtol=1e-6, atol=3e-7) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+    for p, q in zip(gp, tp, strict=True):
+        assert p.numpy().dtype == dtype
+        np.testing.assert_allclose(p.numpy(), q.detach().numpy(), **tol)

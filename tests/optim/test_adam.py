@@ -2,48 +2,13 @@
 
 import numpy as np
 import pytest
+from helpers import OPTIM_SHAPES as SHAPES
+from helpers import assert_params_match as assert_match
 from helpers import require_torch
+from helpers import run_optimizer_pair as run_pair
 
 import groundup as gu
 from groundup.optim import Adam, AdamW
-
-SHAPES = [(3, 4), (5,)]
-
-
-def run_pair(gu_cls, torch_cls, steps=10, dtype=np.float32, group_kw=None, skip=(), **kw):
-    """Same initial values and gradient sequence through groundup and torch.
-
-    group_kw: per-group overrides for two groups (one tensor each); skip: (step, index)
-    pairs whose gradient is None in both.
-    """
-    torch = require_torch()
-    rng = np.random.default_rng(0)
-    inits = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
-    grads = [[rng.standard_normal(s).astype(dtype) for s in SHAPES] for _ in range(steps)]
-    gp = [gu.tensor(a, dtype=dtype, requires_grad=True) for a in inits]
-    tp = [torch.tensor(a, requires_grad=True) for a in inits]
-    if group_kw:
-        gopt = gu_cls([{"params": [p], **g} for p, g in zip(gp, group_kw, strict=True)], **kw)
-        topt = torch_cls([{"params": [p], **g} for p, g in zip(tp, group_kw, strict=True)], **kw)
-    else:
-        gopt, topt = gu_cls(gp, **kw), torch_cls(tp, **kw)
-    for k in range(steps):
-        for i, (p, q) in enumerate(zip(gp, tp, strict=True)):
-            if (k, i) in skip:
-                p.grad, q.grad = None, None
-            else:
-                p.grad, q.grad = gu.tensor(grads[k][i], dtype=dtype), torch.tensor(grads[k][i])
-        gopt.step()
-        topt.step()
-    return gp, tp, gopt, topt
-
-
-def assert_match(gp, tp, dtype=np.float32):
-    tol = dict(rtol=1e-6, atol=3e-7) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
-    for p, q in zip(gp, tp, strict=True):
-        assert p.numpy().dtype == dtype
-        np.testing.assert_allclose(p.numpy(), q.detach().numpy(), **tol)
-
 
 ADAM_CASES = [
     dict(),
