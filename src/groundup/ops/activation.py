@@ -640,7 +640,27 @@ def _rows_of(a):
     return a.reshape(-1, a.shape[-1])
 
 
-class Softmax(Function):
+class _SoftmaxForward(Function):
+    """The shared forward of Softmax and LogSoftmax (`log` picks which): y is saved."""
+
+    log = False
+
+    def forward(self, x, dim):
+        xp = self.xp
+        self.last = dim == x.ndim - 1 or x.ndim == 0
+        if x.size == 0:
+            return x.copy()
+        if self.last:
+            y = _softmax_rows(_rows_of(x), self.log, xp).reshape(x.shape)
+        else:
+            y = _softmax_any_dim(x, dim, self.log, xp)
+        if _needs(self):
+            self.save_for_backward(y)
+        self.dim = dim
+        return y
+
+
+class Softmax(_SoftmaxForward):
     """Softmax along `dim`, numerically stable.
 
     forward:   y = exp(x - m) / sum_dim exp(x - m),  m a shift (a maximum)
@@ -651,19 +671,7 @@ class Softmax(Function):
     over a block stays in cache; whole-array passes would go to memory).
     """
 
-    def forward(self, x, dim):
-        xp = self.xp
-        self.last = dim == x.ndim - 1 or x.ndim == 0
-        if x.size == 0:
-            return x.copy()
-        if self.last:
-            y = _softmax_rows(_rows_of(x), False, xp).reshape(x.shape)
-        else:
-            y = _softmax_any_dim(x, dim, False, xp)
-        if _needs(self):
-            self.save_for_backward(y)
-        self.dim = dim
-        return y
+    log = False
 
     def backward(self, dy):
         if dy.size == 0:
@@ -684,7 +692,7 @@ class Softmax(Function):
         return dx.reshape(dy.shape)
 
 
-class LogSoftmax(Function):
+class LogSoftmax(_SoftmaxForward):
     """Log-softmax along `dim`, numerically stable.
 
     forward:   y = (x - m) - log(sum_dim exp(x - m)),  m a shift (a maximum)
@@ -694,19 +702,7 @@ class LogSoftmax(Function):
     Along the last dim the work runs in cache-sized blocks of rows.
     """
 
-    def forward(self, x, dim):
-        xp = self.xp
-        self.last = dim == x.ndim - 1 or x.ndim == 0
-        if x.size == 0:
-            return x.copy()
-        if self.last:
-            y = _softmax_rows(_rows_of(x), True, xp).reshape(x.shape)
-        else:
-            y = _softmax_any_dim(x, dim, True, xp)
-        if _needs(self):
-            self.save_for_backward(y)
-        self.dim = dim
-        return y
+    log = True
 
     def backward(self, dy):
         if dy.size == 0:
