@@ -9,3 +9,4 @@ from .loss import *  # noqa: F403
 from .norm import *  # noqa: F403
 from .reduce import *  # noqa: F403
 from .shape import *  # noqa: F403
+from .softmax import *  # noqa: F403
