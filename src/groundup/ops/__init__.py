@@ -7,6 +7,7 @@ from .join import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .norm import *  # noqa: F403
+from .pointwise_loss import *  # noqa: F403
 from .reduce import *  # noqa: F403
 from .shape import *  # noqa: F403
 from .softmax import *  # noqa: F403
