@@ -8,7 +8,6 @@ import groundup as gu
 from groundup import ops
 
 REDUCTIONS = ["mean", "sum", "none"]
-W5 = np.array([0.5, 2.0, 1.0, 0.25, 1.5])  # class weights for C = 5
 
 
 def th():
@@ -23,13 +22,6 @@ def gw(w, x):
 def tw(w, x):
     torch = require_torch()
     return None if w is None else torch.tensor(w, dtype=x.dtype)
-
-
-def labels(shape, C, seed=0, ignore=()):
-    """Integer class indices; positions in `ignore` (flat) set to -100."""
-    y = np.random.default_rng(seed).integers(0, C, shape)
-    y.reshape(-1)[list(ignore)] = -100
-    return y
 
 
 # ----------------------------------------------------------- regression losses
