@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-from helpers import OPTIM_SHAPES as SHAPES
 from helpers import assert_params_match as assert_match
-from helpers import require_torch
+from helpers import assert_resume_matches, require_torch
 from helpers import run_optimizer_pair as run_pair
 
 import groundup as gu
@@ -64,28 +63,7 @@ def test_missing_gradients_and_state_names():
 
 
 def test_state_dict_round_trip_continues_identically():
-    rng = np.random.default_rng(1)
-    init = [rng.standard_normal(s) for s in SHAPES]
-    grads = [[rng.standard_normal(s) for s in SHAPES] for _ in range(10)]
-    kw = dict(lr=0.1, lr_decay=0.1, initial_accumulator_value=0.2)
-
-    def steps(params, opt, ks):
-        for k in ks:
-            for p, g in zip(params, grads[k], strict=True):
-                p.grad = gu.tensor(g)
-            opt.step()
-
-    straight = [gu.tensor(a, requires_grad=True) for a in init]
-    steps(straight, Adagrad(straight, **kw), range(10))
-    first = [gu.tensor(a, requires_grad=True) for a in init]
-    opt = Adagrad(first, **kw)
-    steps(first, opt, range(5))
-    resumed = [gu.tensor(p.numpy(), requires_grad=True) for p in first]
-    opt2 = Adagrad(resumed)
-    opt2.load_state_dict(opt.state_dict())
-    steps(resumed, opt2, range(5, 10))
-    for a, b in zip(resumed, straight, strict=True):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert_resume_matches(Adagrad, dict(lr=0.1, lr_decay=0.1, initial_accumulator_value=0.2))
 
 
 @pytest.mark.parametrize("kw, match", [

@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-from helpers import OPTIM_SHAPES as SHAPES
 from helpers import assert_params_match as assert_match
-from helpers import require_torch
+from helpers import assert_resume_matches, require_torch
 from helpers import run_optimizer_pair as run_pair
 
 import groundup as gu
@@ -76,28 +75,7 @@ def test_state_names_match_torch():
 @pytest.mark.parametrize("cls, kw", [(Adam, dict(lr=0.1, amsgrad=True)),
                                      (AdamW, dict(lr=0.1, weight_decay=0.1))])
 def test_state_dict_round_trip_continues_identically(cls, kw):
-    rng = np.random.default_rng(1)
-    init = [rng.standard_normal(s) for s in SHAPES]
-    grads = [[rng.standard_normal(s) for s in SHAPES] for _ in range(10)]
-
-    def steps(params, opt, ks):
-        for k in ks:
-            for p, g in zip(params, grads[k], strict=True):
-                p.grad = gu.tensor(g)
-            opt.step()
-
-    straight = [gu.tensor(a, requires_grad=True) for a in init]
-    steps(straight, cls(straight, **kw), range(10))
-    first = [gu.tensor(a, requires_grad=True) for a in init]
-    opt = cls(first, **kw)
-    steps(first, opt, range(5))
-    sd = opt.state_dict()
-    resumed = [gu.tensor(p.numpy(), requires_grad=True) for p in first]
-    opt2 = cls(resumed, lr=1.0)
-    opt2.load_state_dict(sd)
-    steps(resumed, opt2, range(5, 10))
-    for a, b in zip(resumed, straight, strict=True):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert_resume_matches(cls, kw, dict(lr=1.0))
 
 
 @pytest.mark.parametrize("kw, match", [
