@@ -35,7 +35,7 @@ def _stepper(model, optimizer, loss_fn, batches):
     return step
 
 
-def run(threads, steps, repeats):
+def run(threads, steps, repeats, cooldown=0.25):
     _set_threads(threads)
     import numpy as np
     import torch
@@ -80,17 +80,24 @@ def run(threads, steps, repeats):
         for fn in (gu_step, torch_step):  # warm-up
             for i in range(10):
                 fn(i)
-        for _ in range(repeats):  # interleave so both see the same machine state
-            for name, fn in (("groundup", gu_step), ("pytorch", torch_step)):
+        for r in range(repeats):  # interleave so both see the same machine state
+            order = (("groundup", gu_step), ("pytorch", torch_step))
+            for name, fn in order[::1 if r % 2 else -1]:
+                # Let the other library's thread pool go idle first: OpenBLAS's workers spin
+                # for tens of ms after a threaded GEMM and would steal a core from PyTorch's.
+                time.sleep(cooldown)
                 t0 = time.perf_counter()
                 for i in range(steps):
                     fn(i)
                 times[name].append((time.perf_counter() - t0) / steps)
         med = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
         results[opt_name] = (B / med["groundup"], B / med["pytorch"])
-        ratio = med["pytorch"] / med["groundup"]
+        # the ratio of each adjacent pair of blocks, so that drift in machine speed cancels
+        pairs = sorted(t / g for g, t in zip(times["groundup"], times["pytorch"], strict=True))
+        lo, mid, hi = pairs[len(pairs) // 4], pairs[len(pairs) // 2], pairs[(3 * len(pairs)) // 4]
         print(f"threads={threads} {opt_name:4s}  groundup {B / med['groundup']:9.0f} samples/s  "
-              f"pytorch {B / med['pytorch']:9.0f} samples/s  ratio {ratio:.2f}x", flush=True)
+              f"pytorch {B / med['pytorch']:9.0f} samples/s  ratio {mid:.2f}x "
+              f"(quartiles {lo:.2f}-{hi:.2f})", flush=True)
     return results
 
 
@@ -109,14 +116,17 @@ def main():
     ap.add_argument("--threads", type=int)
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--cooldown", type=float, default=0.25,
+                    help="seconds of sleep before each timed block (default 0.25)")
     ap.add_argument("--digits", action="store_true")
     a = ap.parse_args()
     if a.threads:
-        run(a.threads, a.steps, a.repeats)
+        run(a.threads, a.steps, a.repeats, a.cooldown)
     else:
         for n in (1, 2):
             subprocess.run([sys.executable, __file__, "--threads", str(n), "--steps", str(a.steps),
-                            "--repeats", str(a.repeats)], check=True)
+                            "--repeats", str(a.repeats), "--cooldown", str(a.cooldown)],
+                           check=True)
     if a.digits:
         time_digits()
 

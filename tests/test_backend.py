@@ -67,3 +67,30 @@ def test_cupy_probe_is_quiet_and_cached(capsys):
     assert backend._get_cupy() is first
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "overlap"])
+def test_axpy_matches_two_passes(dtype, layout):
+    rng = np.random.default_rng(0)
+    y0 = rng.standard_normal((6, 5)).astype(dtype)
+    x = rng.standard_normal((6, 5)).astype(dtype)
+    if layout == "F":
+        y0, x = np.asfortranarray(y0), np.asfortranarray(x)
+    elif layout == "strided":
+        x = rng.standard_normal((6, 10)).astype(dtype)[:, ::2]
+    y = y0.copy(order="K")
+    if layout == "overlap":
+        x = y  # y <- y + a * y: must not go through BLAS with aliased buffers
+        expected = y0 + dtype(0.25) * y0
+    else:
+        expected = y0 + dtype(0.25) * x
+    out = backend.axpy_(y, 0.25, x, work=np.empty_like(y))
+    assert out is y and y.dtype == dtype
+    np.testing.assert_allclose(y, expected, rtol=1e-6 if dtype == np.float32 else 1e-14)
+
+
+def test_blas_axpy_pays_only_for_numpy_floats():
+    assert not backend.blas_axpy_pays(np.zeros(3, np.int64))
+    assert not backend.blas_axpy_pays([0.0, 1.0])
+    assert backend.blas_axpy_pays(np.zeros(3, np.float32)) in (True, False)

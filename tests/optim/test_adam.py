@@ -8,6 +8,20 @@ from helpers import run_optimizer_pair as run_pair
 
 import groundup as gu
 from groundup.optim import Adam, AdamW
+from groundup.optim import adam as adam_module
+
+
+@pytest.fixture(autouse=True, params=["numpy", "blas"])
+def update_path(request, monkeypatch):
+    """Run every test through both forms of the update: NumPy passes only, and the fused
+    BLAS-axpy passes that `Adam` uses when OpenBLAS runs on one thread."""
+    if request.param == "blas":
+        if not gu.backend._blas_axpy():
+            pytest.skip("no BLAS axpy in this NumPy")
+        monkeypatch.setattr(adam_module, "blas_axpy_pays", lambda p: True)
+    else:
+        monkeypatch.setattr(adam_module, "blas_axpy_pays", lambda p: False)
+    return request.param
 
 ADAM_CASES = [
     dict(),

@@ -1,6 +1,6 @@
 """Adam and AdamW: one update, with L2 (Adam) or decoupled (AdamW) weight decay."""
 
-from ..backend import array_module
+from ..backend import array_module, axpy_, blas_axpy_pays
 from .optimizer import Optimizer, lerp_, nonneg
 
 __all__ = ["Adam", "AdamW"]
@@ -22,6 +22,11 @@ class Adam(Optimizer):
         5. v_max <- max(v_max, v); use v_max for v   if amsgrad
         6. denom <- sqrt(v) / sqrt(1 - beta2^t) + eps
         7. p <- p - (lr / (1 - beta1^t)) * m / denom
+
+    Computed in the fewest array passes: 6-7 as p -= c * m / (sqrt(v) + eps * s) with
+    s = sqrt(1 - beta2^t) and c = s * lr / (1 - beta1^t), and each "y += c * x" as one
+    BLAS axpy when OpenBLAS runs on one thread (9 passes over the parameter instead of
+    13; values agree with PyTorch's to float rounding).
 
     Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015,
     https://arxiv.org/abs/1412.6980; AMSGrad: Reddi et al., "On the Convergence of
@@ -81,22 +86,36 @@ class Adam(Optimizer):
             weight_decay = 0.0
         g = self._effective_grad(p, grad, weight_decay, group["maximize"])
         work = self._scratch(p)
-        lerp_(xp, m, g, 1.0 - beta1, work)
-        xp.multiply(g, 1.0 - beta2, out=work)
-        work *= g
+        fused = blas_axpy_pays(p)  # BLAS axpy: one pass for each "y += c * x" below
+        if fused and beta1 > 0.0 and 1.0 - beta1 < 0.5:
+            xp.subtract(g, m, out=work)
+            axpy_(m, 1.0 - beta1, work)  # m + (1 - beta1) * (g - m), PyTorch's lerp form
+        else:
+            lerp_(xp, m, g, 1.0 - beta1, work)
         v *= beta2
-        v += work
+        if fused:
+            xp.multiply(g, g, out=work)
+            axpy_(v, 1.0 - beta2, work)
+        else:
+            xp.multiply(g, 1.0 - beta2, out=work)
+            work *= g
+            v += work
         if group["amsgrad"]:
             v_max = state.setdefault("max_exp_avg_sq", xp.zeros_like(p))
             xp.maximum(v_max, v, out=v_max)
             v = v_max
-        step_size = lr / (1.0 - beta1**step)
+        # m / (sqrt(v) / s + eps) = s * m / (sqrt(v) + eps * s), s = sqrt(1 - beta2^t):
+        # one pass fewer than dividing by s first
+        s = (1.0 - beta2**step) ** 0.5
+        step_size = lr / (1.0 - beta1**step) * s
         xp.sqrt(v, out=work)
-        work /= (1.0 - beta2**step) ** 0.5
-        work += float(group["eps"])
+        work += float(group["eps"]) * s
         xp.divide(m, work, out=work)
-        work *= step_size
-        p -= work
+        if fused:
+            axpy_(p, -step_size, work)
+        else:
+            work *= step_size
+            p -= work
 
 
 class AdamW(Adam):
