@@ -28,6 +28,8 @@ def _parse():
     p.add_argument("--batch", type=int, default=128, help="MLP batch size (128)")
     p.add_argument("--repeats", type=int, default=9, help="timed repeats per library (9)")
     p.add_argument("--steps", type=int, default=10, help="MLP steps per repeat (10)")
+    p.add_argument("--cooldown", type=float, default=0.25,
+                   help="seconds of sleep before each timed repeat (0.25)")
     p.add_argument("--profile", action="store_true",
                    help="cProfile the groundup side of the chosen part instead of comparing")
     return p.parse_args()
@@ -55,13 +57,18 @@ torch.set_num_threads(ARGS.threads)
 
 
 def _median_alternating(fns, repeats, warmup=2):
-    """Median seconds of each callable, alternating them so load affects all alike."""
+    """Median seconds of each callable, alternating them (and their order) so load affects
+    all alike."""
     for fn in fns:
         for _ in range(warmup):
             fn()
     times = [[] for _ in fns]
-    for _ in range(repeats):
-        for k, fn in enumerate(fns):
+    for r in range(repeats):
+        for k in range(len(fns))[:: 1 if r % 2 else -1]:
+            fn = fns[k]
+            # Let the other library's thread pool go idle first: OpenBLAS's workers spin
+            # for tens of ms after a threaded GEMM and would steal a core from PyTorch's.
+            time.sleep(ARGS.cooldown)
             t0 = time.perf_counter()
             fn()
             times[k].append(time.perf_counter() - t0)

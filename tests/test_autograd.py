@@ -451,3 +451,62 @@ def test_accumulating_into_an_existing_grad_does_not_alias():
     assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
     b.grad.data *= 3.0
     np.testing.assert_allclose(a.grad.numpy(), [11.0, 11.0])
+
+
+# ------------------------------------------------------------ version counter
+
+
+def test_inplace_methods_count_versions():
+    t = gu.tensor([1.0, 2.0])
+    assert t.version == 0
+    seen = [t.version]
+    for change in (lambda: t.add_(1.0), lambda: t.mul_(2.0), lambda: t.__setitem__(0, 5.0)):
+        change()
+        seen.append(t.version)
+    assert seen == sorted(set(seen))  # grows with every change
+    assert (t + 1).version == 0  # a fresh result starts at 0
+
+
+def test_optimizer_step_between_forward_and_backward_is_an_error():
+    w = gu.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x = gu.tensor([[1.0, 1.0]])
+    loss = (x @ w).sum()  # matmul saves w for the gradient of x... and x for w's
+    w.grad = gu.zeros(2, 2)
+    gu.optim.SGD([w], lr=0.1).step()
+    assert w.version > 0
+    with pytest.raises(RuntimeError, match=r"input 1 of Matmul .* changed in place"):
+        loss.backward()
+    assert w.grad.numpy().tolist() == [[0.0, 0.0], [0.0, 0.0]]  # nothing was written
+
+
+def test_inplace_change_under_no_grad_of_a_saved_input_is_an_error():
+    w = gu.tensor([1.0, 2.0], requires_grad=True)
+    x = gu.tensor([3.0, 4.0])
+    y = (w * x).sum()
+    with gu.no_grad():
+        x.mul_(10.0)
+    with pytest.raises(RuntimeError, match="Mul"):
+        y.backward()
+
+
+def test_change_of_an_input_the_op_did_not_keep_is_fine():
+    w = gu.tensor([1.0, 2.0], requires_grad=True)
+    x = gu.tensor([3.0, 4.0])
+    y = (w + x).sum()  # addition keeps nothing for backward
+    z = gu.relu(x * 1.0 + w).sum()  # relu keeps its output, not its input
+    with gu.no_grad():
+        x.add_(1.0)
+    y.backward()
+    z.backward()
+    assert w.grad.numpy().tolist() == [2.0, 2.0]
+
+
+def test_a_fresh_forward_after_the_step_backpropagates():
+    w = gu.tensor([1.0, 2.0], requires_grad=True)
+    opt = gu.optim.SGD([w], lr=0.5)
+    for _ in range(2):
+        loss = (w * w).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    np.testing.assert_allclose(w.numpy(), [0.0, 0.0])

@@ -125,6 +125,21 @@ class set_grad_enabled(_GradMode):
         return wrapper
 
 
+_changes = 0  # in-place changes so far, process-wide: the clock of Tensor._version
+
+
+def mark_changed(tensor):
+    """Record an in-place change of `tensor`: its `_version` becomes the new clock value.
+
+    An op records the clock when it runs (`Function.stamp`); at backward, an input
+    whose `_version` is later than that stamp was changed after the op used it, which
+    is an error when the op saved that input's values for its backward.
+    """
+    global _changes
+    _changes += 1
+    tensor._version = _changes
+
+
 def sum_to_shape(grad, shape):
     """Sum `grad` down to `shape`: the adjoint of broadcasting is summation.
 
@@ -151,10 +166,11 @@ class Function:
     """One differentiable primitive: `forward` and `backward` on raw arrays.
 
     Instances are the graph nodes: `parents` (the input Tensors),
-    `needs_input_grad`, `saved` (None once freed by backward) and `xp`.
+    `needs_input_grad`, `saved` (None once freed by backward), `xp`, and
+    `stamp` (the count of in-place changes, `mark_changed`, when it was recorded).
     """
 
-    __slots__ = ("parents", "saved", "needs_input_grad", "xp", "__dict__")
+    __slots__ = ("parents", "saved", "needs_input_grad", "xp", "stamp", "__dict__")
     # set on the instance only when used (class defaults keep Function.apply cheap):
     hooks = None  # list of gradient hooks of the output tensor; [] once retain_grad() is called
     retained = None  # weakref to the output tensor when it called retain_grad()
@@ -206,8 +222,10 @@ class Function:
         result.data = out
         result.grad = None
         result._hooks = None
+        result._version = 0
         if record:
             fn.parents = tensors
+            fn.stamp = _changes
             result.requires_grad = True
             result._ctx = fn
         else:
@@ -351,6 +369,11 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
                     f"{type(node).__name__}); its saved values were freed after the first "
                     f"backward. Pass retain_graph=True to the first backward() to keep them."
                 )
+            if node.stamp != _changes and node.saved:  # something changed in place since
+                stamp = node.stamp
+                for k, p in enumerate(parents):
+                    if p._version > stamp:
+                        _check_unchanged(node, k, p)
             if node.hooks is not None:  # gradient hooks, then retain_grad
                 dy = _run_hooks(node.hooks, dy)
                 if node.retained is not None:
@@ -399,6 +422,21 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
                         ready.append(c)
     for leaf, g in leaves.values():
         _store_leaf(leaf, g, owners)
+
+
+def _check_unchanged(node, k, parent):
+    """Raise when input `k` of `node` changed in place after forward and `node` saved it."""
+    data = parent.data
+    xp = array_module(data)
+    if not any(hasattr(s, "shape") and xp.may_share_memory(s, data) for s in node.saved):
+        return  # the op kept none of that input (e.g. ReLU keeps its output): still exact
+    raise RuntimeError(
+        f"backward(): input {k} of {type(node).__name__} (shape {tuple(data.shape)}) was "
+        f"changed in place after the forward pass used it, and {type(node).__name__}'s "
+        f"backward needs its old value. An optimizer.step() or an in-place op (add_, mul_, "
+        f"x[...] = v) between the forward pass and backward() does this: run the forward pass "
+        f"again after the change, or change a .clone() instead."
+    )
 
 
 def _store_leaf(tensor, grad, owners):

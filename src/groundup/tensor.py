@@ -62,7 +62,10 @@ def _convert(data, dtype=None, keep_float64=False):
 class Tensor:
     """An array that can record the operations applied to it and backpropagate."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_hooks", "__weakref__")
+    # _version: the in-place-change clock's value at this Tensor's last change through its
+    # methods or an optimizer step (autograd.mark_changed); backward compares it with the
+    # clock value each op recorded at forward time
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_hooks", "_version", "__weakref__")
     __array_ufunc__ = None  # so `ndarray (op) Tensor` calls the Tensor's reflected operator
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -73,6 +76,7 @@ class Tensor:
         self.grad = None
         self._ctx = None
         self._hooks = None
+        self._version = 0
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -86,6 +90,7 @@ class Tensor:
         t.requires_grad = requires_grad
         t._ctx = None
         t._hooks = None
+        t._version = 0
         return t
 
     # ------------------------------------------------------------------ info
@@ -294,11 +299,20 @@ class Tensor:
         return self._ctx is not None and self._ctx.retained is not None
 
     def _check_inplace(self, name):
+        """Refuse an in-place change that the graph cannot follow; else count it."""
         if autograd.is_grad_enabled() and (self._ctx is not None or self.requires_grad):
             raise RuntimeError(
                 f"{name}: in-place change of a tensor that requires grad; wrap it in "
                 f"gu.no_grad() or work on .data"
             )
+        autograd.mark_changed(self)
+
+    @property
+    def version(self):
+        """A number that grows each time this tensor is changed in place (by its in-place
+        methods or an optimizer step); 0 when it never was. Backward through an op that
+        saved the tensor's old values before the change is an error."""
+        return self._version
 
     def zero_(self):
         self._check_inplace("zero_")

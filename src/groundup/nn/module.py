@@ -57,6 +57,7 @@ class Parameter(Tensor):
         self.grad = None
         self._ctx = None
         self._hooks = None
+        self._version = 0
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)

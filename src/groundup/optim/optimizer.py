@@ -24,7 +24,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..autograd import enable_grad
+from ..autograd import enable_grad, mark_changed
 from ..backend import array_module, move
 from ..tensor import Tensor
 
@@ -155,6 +155,7 @@ class Optimizer:
                 if g.shape != w.shape or g.dtype != w.dtype:
                     g = self._check_grad(w, g)
                 self._update(w, g, state[p], group)
+                mark_changed(p)  # a graph recorded before this step must not backward through p
         return loss
 
     def _check_grad(self, w, g):
