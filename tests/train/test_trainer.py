@@ -101,6 +101,8 @@ def test_start_epoch_and_trainer_continues():
     assert h.epochs == [2, 3]
     assert len(fit(model, loader(X, y), nn.CrossEntropyLoss(), opt, epochs=3, start_epoch=3,
                    progress=False)) == 0
+    with pytest.raises(ValueError, match=">= 0"):
+        fit(model, loader(X, y), nn.CrossEntropyLoss(), opt, epochs=-1, progress=False)
     trainer = Trainer(model, nn.CrossEntropyLoss(), opt, progress=False)
     trainer.fit(loader(X, y), epochs=2)
     trainer.fit(loader(X, y), epochs=2)
@@ -234,36 +236,3 @@ def test_schedulers_step_per_epoch_per_batch_and_on_plateau():
     spy.seen.clear()
     fit(model, loader(X, y), nn.CrossEntropyLoss(), opt, epochs=2, scheduler=spy, progress=False)
     assert len(spy.seen) == 2  # no val_loader: the training loss
-
-
-class TwoOutputs(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.linear = nn.Linear(2, 3)
-
-    def forward(self, x):
-        out = self.linear(x)
-        return out, out
-
-
-def test_clear_errors():
-    X, y = blobs(8)
-    model = mlp()
-    opt = gu.optim.SGD(model.parameters(), lr=0.1)
-    ce = nn.CrossEntropyLoss()
-    with pytest.raises(ValueError, match="no batches"):
-        fit(model, [], ce, opt, progress=False)
-    with pytest.raises(ValueError, match=r"single number.*shape \(8,\)"):
-        fit(model, loader(X, y, batch_size=8), nn.CrossEntropyLoss(reduction="none"), opt,
-            progress=False)
-    with pytest.raises(TypeError, match=r"\(inputs, targets\)"):
-        fit(model, [gu.tensor(X)], ce, opt, progress=False)
-    with pytest.raises(TypeError, match="dict"):
-        fit(model, [{"x": X, "y": y}], ce, opt, progress=False)
-    with pytest.raises(TypeError, match="train_loader must yield batches"):
-        fit(model, (X, y), ce, opt, progress=False)
-    with pytest.raises(ValueError, match=">= 0"):
-        fit(model, loader(X, y), ce, opt, epochs=-1, progress=False)
-    two = TwoOutputs()
-    with pytest.raises(TypeError, match="one Tensor"):
-        evaluate(two, loader(X, y), metrics=("accuracy",))

@@ -12,15 +12,17 @@ between the two libraries by name:
 Buffers (running statistics and other state that is saved but not trained)
 are the one thing that is registered, with `register_buffer`, because a
 module may hold plain tensors that are not state.
+
+A module's repr and its `summary()` table are built in `display.py`.
 """
 
 from collections import namedtuple
 
 import numpy as np
 
-from ..autograd import no_grad
 from ..backend import device_of, move, normalize_device, to_dtype
 from ..tensor import Tensor, _convert
+from . import display
 
 __all__ = ["Parameter", "Module", "Sequential", "ModuleList", "ModuleDict"]
 
@@ -29,7 +31,7 @@ _INTERNAL = frozenset({"training", "_buffers", "_modules", "_forward_hooks", "_f
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
-# Modules inside a recursive train() / apply() / repr() right now: an attribute that
+# Modules inside a recursive train() / apply() right now: an attribute that
 # points back up the tree (self.parent = ...) is a cycle, which those calls skip.
 _ACTIVE = set()
 
@@ -125,22 +127,6 @@ def _to_numpy(value, key):
             f"load_state_dict: entry {key!r} is a {type(value).__name__}, which does not "
             f"convert to an array ({e}); expected an ndarray or a Tensor"
         ) from None
-
-
-def _addindent(text, spaces):
-    lines = text.split("\n")
-    if len(lines) == 1:
-        return text
-    pad = " " * spaces
-    return lines[0] + "\n" + "\n".join(pad + line for line in lines[1:])
-
-
-def _shape_str(out):
-    if isinstance(out, Tensor):
-        return str(tuple(out.shape))
-    if isinstance(out, (tuple, list)):
-        return "[" + ", ".join(_shape_str(o) for o in out) + "]"
-    return "--" if out is None else type(out).__name__
 
 
 class Module:
@@ -505,26 +491,7 @@ class Module:
         return ""
 
     def __repr__(self):
-        extra = self.extra_repr()
-        extra_lines = extra.split("\n") if extra else []
-        key = ("repr", id(self))
-        _ACTIVE.add(key)
-        try:
-            child_lines = [
-                f"({name}): " + (f"<{type(m).__name__}: cycle>" if ("repr", id(m)) in _ACTIVE
-                                 else _addindent(repr(m), 2))
-                for name, m in _direct_members(self)[1]
-            ]
-        finally:
-            _ACTIVE.discard(key)
-        lines = extra_lines + child_lines
-        text = type(self).__name__ + "("
-        if lines:
-            if len(extra_lines) == 1 and not child_lines:
-                text += extra_lines[0]
-            else:
-                text += "\n  " + "\n  ".join(lines) + "\n"
-        return text + ")"
+        return display.module_repr(self, _direct_members(self)[1])
 
     def summary(self, input_shape, dtype=None, print_fn=print):
         """Print (and return) a table of sub-modules, their output shapes and parameter counts.
@@ -534,58 +501,9 @@ class Module:
         hooks recording each module's output shape; the modes are restored after.
         `dtype` is the input dtype (default: that of the first floating parameter).
         """
-        shapes = input_shape
-        if not (isinstance(shapes, (list, tuple)) and shapes
-                and isinstance(shapes[0], (list, tuple))):
-            shapes = [shapes]
-        params = list(self.parameters())
-        float_params = [p for p in params if p.data.dtype.kind == "f"]
-        ref = float_params[0].data if float_params else np.zeros(0, np.float32)
-        dt = to_dtype(dtype) if dtype is not None else ref.dtype
-        inputs = [Tensor._wrap(move(np.zeros(tuple(s), dt), device_of(ref))) for s in shapes]
-
-        walk = list(self._walk_modules(None, "", True, 0))
-        outputs = {}
-        handles = []
-        for _, m, _ in walk:
-            def hook(mod, args, out):
-                outputs[id(mod)] = _shape_str(out)
-            handles.append(m.register_forward_hook(hook))
-        modes = [(m, m.training) for _, m, _ in walk]
-        try:
-            for m, _ in modes:
-                m.training = False
-            with no_grad():
-                out = self(*inputs)
-        finally:
-            for h in handles:
-                h.remove()
-            for m, mode in modes:
-                m.training = mode
-        rows = [(f"{'  ' * (d - 1)}{name} ({type(m).__name__})", outputs.get(id(m), "--"),
-                 f"{m.num_parameters():,}") for name, m, d in walk[1:]]
-        if not rows:
-            rows = [(type(self).__name__, _shape_str(out), f"{self.num_parameters():,}")]
-        head = ("Layer (type)", "Output Shape", "Param #")
-        w0 = max(len(head[0]), *(len(r[0]) for r in rows)) + 2
-        w1 = max(len(head[1]), *(len(r[1]) for r in rows)) + 2
-        w2 = max(len(head[2]), *(len(r[2]) for r in rows))
-        width = w0 + w1 + w2
-        total = self.num_parameters()
-        trainable = self.num_parameters(trainable_only=True)
-        lines = [f"{type(self).__name__} summary", "=" * width,
-                 f"{head[0]:<{w0}}{head[1]:<{w1}}{head[2]:>{w2}}", "=" * width]
-        lines += [f"{a:<{w0}}{b:<{w1}}{c:>{w2}}" for a, b, c in rows]
-        lines += ["=" * width, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-                  f"Non-trainable params: {total - trainable:,}",
-                  f"Input shape: {', '.join(str(tuple(s)) for s in shapes)}",
-                  f"Output shape: {_shape_str(out)}", "=" * width]
-        text = "\n".join(lines)
-        if print_fn is not None:
-            print_fn(text)
-        return text
+        return display.summary(self, input_shape, dtype, print_fn)
 
 
 # The containers live in layers/container.py (one family per file); they are part of
-# this module's public names, as DESIGN.md lists them here.
+# this module's public names
 from .layers.container import ModuleDict, ModuleList, Sequential  # noqa: E402

@@ -1,6 +1,7 @@
 """Differentiable primitives, one family per file; this package re-exports their functions."""
 
 from .activation import *  # noqa: F403
+from .compare import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .index import *  # noqa: F403
 from .join import *  # noqa: F403
@@ -11,3 +12,4 @@ from .pointwise_loss import *  # noqa: F403
 from .reduce import *  # noqa: F403
 from .shape import *  # noqa: F403
 from .softmax import *  # noqa: F403
+from .special import *  # noqa: F403

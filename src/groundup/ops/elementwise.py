@@ -1,13 +1,11 @@
-"""Element-wise arithmetic, comparisons and casts.
+"""Element-wise arithmetic, selection (maximum, minimum, where, clamp), casts and copies.
 
 Broadcasting is NumPy's; each backward returns gradients of the broadcast
 shape and the engine sums them back to each input's shape (autograd.sum_to_shape).
 Shapes below: a, b, x are any broadcast-compatible shapes; y and dy have the
-broadcast shape. Comparisons, logical ops, floor division and remainder give
-results without gradient.
+broadcast shape. Comparisons, logical ops, floor division and remainder, which
+give results without gradient, are in ops/compare.py.
 """
-
-import operator
 
 import numpy as np
 
@@ -18,9 +16,7 @@ from .common import as_tensor, binary_operands
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos",
-    "maximum", "minimum", "where", "clamp", "eq", "ne", "lt", "le", "gt", "ge",
-    "logical_not", "logical_and", "logical_or", "logical_xor", "floor_divide", "remainder",
-    "cast", "to_device", "clone",
+    "maximum", "minimum", "where", "clamp", "cast", "to_device", "clone",
 ]
 
 
@@ -429,95 +425,6 @@ def clamp(x, min=None, max=None):
         x = cast(x, np.float32)  # an integer tensor clamped to a float bound becomes float
     return Clamp.apply(x, lo=min, hi=max)
 
-
-def _no_grad_binary(op, a, b):
-    """A binary op whose result carries no gradient (comparisons, logic, floor division)."""
-    a, b = binary_operands(a, b)
-    try:
-        return Tensor._wrap(op(a.data, b.data))
-    except ValueError as e:
-        if "could not be broadcast" not in str(e):
-            raise
-        raise ValueError(
-            f"{op.__name__}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast "
-            f"together"
-        ) from None
-
-
-def eq(a, b):
-    """a == b element-wise (bool, no gradient)."""
-    return _no_grad_binary(operator.eq, a, b)
-
-
-def ne(a, b):
-    """a != b element-wise (bool, no gradient)."""
-    return _no_grad_binary(operator.ne, a, b)
-
-
-def lt(a, b):
-    """a < b element-wise (bool, no gradient)."""
-    return _no_grad_binary(operator.lt, a, b)
-
-
-def le(a, b):
-    """a <= b element-wise (bool, no gradient)."""
-    return _no_grad_binary(operator.le, a, b)
-
-
-def gt(a, b):
-    """a > b element-wise (bool, no gradient)."""
-    return _no_grad_binary(operator.gt, a, b)
-
-
-def ge(a, b):
-    """a >= b element-wise (bool, no gradient)."""
-    return _no_grad_binary(operator.ge, a, b)
-
-
-def _bool(x):
-    return x if x.dtype.kind == "b" else x.astype(bool)
-
-
-def _logical_and(x, y):
-    return _bool(x) & _bool(y)
-
-
-def _logical_or(x, y):
-    return _bool(x) | _bool(y)
-
-
-def _logical_xor(x, y):
-    return _bool(x) ^ _bool(y)
-
-
-def logical_not(x):
-    """not x element-wise (bool; nonzero counts as true)."""
-    return Tensor._wrap(~_bool(as_tensor(x).data))
-
-
-def logical_and(a, b):
-    """a and b element-wise (bool; nonzero counts as true)."""
-    return _no_grad_binary(_logical_and, a, b)
-
-
-def logical_or(a, b):
-    """a or b element-wise (bool; nonzero counts as true)."""
-    return _no_grad_binary(_logical_or, a, b)
-
-
-def logical_xor(a, b):
-    """a xor b element-wise (bool; nonzero counts as true)."""
-    return _no_grad_binary(_logical_xor, a, b)
-
-
-def floor_divide(a, b):
-    """floor(a / b) element-wise, as Python's // (no gradient)."""
-    return _no_grad_binary(operator.floordiv, a, b)
-
-
-def remainder(a, b):
-    """a - b * floor(a / b), with the sign of b as Python's % (no gradient)."""
-    return _no_grad_binary(operator.mod, a, b)
 
 
 def cast(x, dtype):

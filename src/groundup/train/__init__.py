@@ -10,14 +10,10 @@ tqdm is imported only when a progress bar is drawn, matplotlib only by plots.
 from . import metrics
 from .callbacks import (
                         Callback,
-                        CSVLogger,
                         EarlyStopping,
                         LambdaCallback,
                         LRSchedulerCallback,
                         ModelCheckpoint,
-                        NaNGuard,
-                        TerminateOnNaN,
-                        TrainingDiverged,
                         TrainState,
 )
 from .history import Best, History
@@ -34,6 +30,7 @@ from .metrics import (
                         rmse,
                         top_k_accuracy,
 )
+from .monitors import CSVLogger, NaNGuard, TerminateOnNaN, TrainingDiverged
 from .progress import ProgressBar
 from .trainer import Trainer, evaluate, fit, predict
 

@@ -14,7 +14,8 @@ One epoch of `fit`:
 The epoch's loss is the sample-weighted mean of the batch losses; metrics are
 computed once over the predictions and targets of the whole epoch, not averaged
 over batches. A batch is (inputs, targets) or (input1, input2, ..., targets):
-the model is called as model(input1, input2, ...).
+the model is called as model(input1, input2, ...) (train/batches.py turns loader
+output into Tensors and model outputs into NumPy arrays).
 """
 
 import math
@@ -24,18 +25,12 @@ from functools import partial
 import numpy as np
 
 from ..autograd import no_grad
-from ..creation import as_tensor
 from ..tensor import Tensor
 from . import metrics as metrics_module
-from .callbacks import (
-    HOOKS,
-    Callback,
-    LRSchedulerCallback,
-    TrainingDiverged,
-    TrainState,
-    is_per_batch_scheduler,
-)
+from .batches import _batch_size, _batches, _device_of, _host, _length, _scalar, split_batch
+from .callbacks import HOOKS, Callback, LRSchedulerCallback, TrainState, is_per_batch_scheduler
 from .history import History
+from .monitors import TrainingDiverged
 from .progress import ProgressBar
 
 __all__ = ["fit", "evaluate", "predict", "Trainer"]
@@ -326,108 +321,6 @@ def _compute_metrics(metric_fns, outputs, targets, who, when=""):
                 f"{y_pred.dtype}, targets {y_true.shape} {y_true.dtype}): {e}{hint}"
             ) from None
     return logs
-
-
-def split_batch(batch, who, device=None):
-    """(inputs tuple, target or None) from a batch; arrays become Tensors on `device`."""
-    if isinstance(batch, (tuple, list)):
-        if not batch:
-            raise ValueError(f"{who}: got an empty batch")
-        items = [_tensor(b, device) for b in batch]
-        if len(items) == 1:
-            return (items[0],), None
-        return tuple(items[:-1]), items[-1]
-    if isinstance(batch, dict):
-        raise TypeError(
-            f"{who}: batches must be (inputs, targets) tuples, got a dict with keys "
-            f"{list(batch)}; use a collate_fn that returns a tuple"
-        )
-    if who == "fit" or who == "evaluate":
-        raise TypeError(
-            f"{who}: each batch must be (inputs, targets); the loader yields single "
-            f"{type(batch).__name__} batches"
-        )
-    return (_tensor(batch, device),), None
-
-
-def _tensor(value, device):
-    if isinstance(value, np.ndarray):
-        value = as_tensor(value)
-    if device is not None and isinstance(value, Tensor) and value.device != device:
-        value = value.to(device)
-    return value
-
-
-def _device_of(model):
-    parameters = getattr(model, "parameters", None)
-    if parameters is None:
-        return None
-    for p in parameters():
-        return p.device
-    return None
-
-
-def _batches(data, batch_size, who):
-    """Iterate `data`: a loader as it is, arrays / (X, y) tuples of arrays in slices."""
-    arrays = (np.ndarray, Tensor)
-    if isinstance(data, arrays):
-        data = (data,)
-        single = True
-    else:
-        single = False
-    if isinstance(data, tuple) and data and all(isinstance(a, arrays) for a in data):
-        n = len(data[0])
-        for a in data:
-            if len(a) != n:
-                raise ValueError(
-                    f"{who}: arrays of different lengths {[len(a) for a in data]}")
-        for i in range(0, n, int(batch_size)):
-            part = tuple(a[i:i + int(batch_size)] for a in data)
-            yield part[0] if single else part
-        return
-    yield from data
-
-
-def _host(value, who):
-    """A NumPy copy of a Tensor/array (outputs may live in buffers the next batch reuses)."""
-    if isinstance(value, Tensor):
-        array = value.numpy()
-        return array.copy() if array is value.data else array
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, (tuple, list)):
-        need = "predict needs" if who == "predict" else "metrics need"
-        raise TypeError(
-            f"{who}: {need} the model output to be one Tensor, got a {type(value).__name__}; "
-            f"wrap the model to return one output" + ("" if who == "predict" else
-                                                      " or pass metrics=()")
-        )
-    return np.asarray(value)
-
-
-def _scalar(loss):
-    data = loss.data if isinstance(loss, Tensor) else np.asarray(loss)
-    if data.size != 1:
-        raise ValueError(
-            f"the loss must be a single number (reduction='mean' or 'sum'), got a tensor of "
-            f"shape {tuple(data.shape)}"
-        )
-    return float(loss.item() if isinstance(loss, Tensor) else data)
-
-
-def _batch_size(target, inputs):
-    for value in (target,) + tuple(inputs):
-        shape = getattr(value, "shape", None)
-        if shape:
-            return int(shape[0])
-    return 1
-
-
-def _length(loader):
-    try:
-        return len(loader)
-    except TypeError:
-        return None
 
 
 def _current_lr(optimizer):
