@@ -32,9 +32,15 @@ leaf that already has a .grad (and no hooks) accumulates into it in place.
 Grad mode is process-wide.
 """
 
+import collections
 import functools
 
 import numpy as np
+
+try:
+    from numpy.lib.array_utils import byte_bounds
+except ImportError:  # NumPy < 2
+    byte_bounds = np.byte_bounds
 
 from .backend import array_module
 
@@ -126,18 +132,34 @@ class set_grad_enabled(_GradMode):
 
 
 _changes = 0  # in-place changes so far, process-wide: the clock of Tensor._version
+_changed = collections.deque(maxlen=4096)  # (clock, first byte, end byte) of recent changes
 
 
 def mark_changed(tensor):
-    """Record an in-place change of `tensor`: its `_version` becomes the new clock value.
+    """Record an in-place change of `tensor`'s memory; its `_version` becomes the new clock.
 
-    An op records the clock when it runs (`Function.stamp`); at backward, an input
-    whose `_version` is later than that stamp was changed after the op used it, which
-    is an error when the op saved that input's values for its backward.
+    An op records the clock when it runs (`Function.stamp`). At backward, a node
+    recorded before a change checks whether the changed bytes overlap any array it
+    saved: views, `detach()` aliases and saved outputs share memory with what
+    changed, so they are caught as well as the tensor itself.
     """
     global _changes
     _changes += 1
     tensor._version = _changes
+    lo, hi = _byte_range(tensor.data)
+    if hi > lo:
+        _changed.append((_changes, lo, hi))
+
+
+def _byte_range(array):
+    """(first byte, one past the last byte) an array can touch; (0, 0) when unknown."""
+    if type(array) is _ndarray:
+        return byte_bounds(array) if array.size else (0, 0)
+    try:  # CuPy: device pointers
+        lo = int(array.data.ptr)
+        return lo, lo + int(array.nbytes)
+    except (AttributeError, TypeError):
+        return 0, 0
 
 
 def sum_to_shape(grad, shape):
@@ -370,10 +392,7 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
                     f"backward. Pass retain_graph=True to the first backward() to keep them."
                 )
             if node.stamp != _changes and node.saved:  # something changed in place since
-                stamp = node.stamp
-                for k, p in enumerate(parents):
-                    if p._version > stamp:
-                        _check_unchanged(node, k, p)
+                _check_unchanged(node)
             if node.hooks is not None:  # gradient hooks, then retain_grad
                 dy = _run_hooks(node.hooks, dy)
                 if node.retained is not None:
@@ -424,19 +443,26 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
         _store_leaf(leaf, g, owners)
 
 
-def _check_unchanged(node, k, parent):
-    """Raise when input `k` of `node` changed in place after forward and `node` saved it."""
-    data = parent.data
-    xp = array_module(data)
-    if not any(hasattr(s, "shape") and xp.may_share_memory(s, data) for s in node.saved):
-        return  # the op kept none of that input (e.g. ReLU keeps its output): still exact
-    raise RuntimeError(
-        f"backward(): input {k} of {type(node).__name__} (shape {tuple(data.shape)}) was "
-        f"changed in place after the forward pass used it, and {type(node).__name__}'s "
-        f"backward needs its old value. An optimizer.step() or an in-place op (add_, mul_, "
-        f"x[...] = v) between the forward pass and backward() does this: run the forward pass "
-        f"again after the change, or change a .clone() instead."
-    )
+def _check_unchanged(node):
+    """Raise when memory that `node` saved for backward was changed in place after forward."""
+    stamp = node.stamp
+    recent = [(lo, hi) for clock, lo, hi in _changed if clock > stamp]
+    if not recent:
+        return
+    for s in node.saved:
+        if not hasattr(s, "shape"):
+            continue
+        lo, hi = _byte_range(s)
+        if hi > lo and any(a < hi and lo < b for a, b in recent):
+            name = type(node).__name__
+            raise RuntimeError(
+                f"backward(): a value that {name} saved for its backward pass (shape "
+                f"{tuple(s.shape)}) was changed in place after the forward pass, and {name}'s "
+                f"backward needs the old value. An optimizer.step() or an in-place op (add_, "
+                f"mul_, x[...] = v, also through a view or a detach()ed alias) between the "
+                f"forward pass and backward() does this: run the forward pass again after the "
+                f"change, or change a .clone() instead."
+            )
 
 
 def _store_leaf(tensor, grad, owners):

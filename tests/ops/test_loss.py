@@ -274,3 +274,19 @@ def test_functional_namespace_exports():
     F = gu.nn.functional
     for name in ops.loss.__all__:
         assert getattr(F, name) is getattr(ops, name)
+
+
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+def test_all_targets_ignored_gives_zero_gradient_like_torch(fn):
+    torch = require_torch()
+    x = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
+    y = np.array([-100, -100])
+    g = gu.tensor(x, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    loss = getattr(gu.ops, fn)(g, gu.tensor(y))
+    ref = getattr(torch.nn.functional, fn)(t, torch.tensor(y))
+    assert np.isnan(loss.item()) and np.isnan(ref.item())  # 0 / 0, in both
+    loss.backward()
+    ref.backward()
+    np.testing.assert_array_equal(g.grad.numpy(), t.grad.numpy())
+    assert not np.isnan(g.grad.numpy()).any()

@@ -67,6 +67,14 @@ def _upstream(dy, reduction, n):
         return dy / n
 
 
+def _target_upstream(dy, reduction, norm):
+    """`_upstream` for the class-index losses: when 'mean' has nothing to divide by (every
+    target ignored, or weight 0) the gradient is 0, as PyTorch's, not 0 * inf = NaN."""
+    if reduction == "mean" and not norm:
+        return dy * 0
+    return _upstream(dy, reduction, norm)
+
+
 def _float_input(name, x, what="input"):
     x = as_tensor(x)
     if x.data.dtype.kind != "f":
@@ -299,7 +307,7 @@ class CrossEntropy(Function):
         e, s, ys, wy, valid, weight = self.saved
         reduction, norm, eps, W = self.config
         C = e.shape[1]
-        scale = _upstream(dy, reduction, norm)
+        scale = _target_upstream(dy, reduction, norm)
         if self.unbatched and reduction == "none":
             scale = scale[None]
         onehot = scale if wy is None else scale * wy  # coefficient of -[c == y]
@@ -402,7 +410,7 @@ class NllLoss(Function):
     def backward(self, dy):
         ys, wy = self.saved
         reduction, norm = self.config
-        scale = _upstream(dy, reduction, norm)
+        scale = _target_upstream(dy, reduction, norm)
         if self.unbatched and reduction == "none":
             scale = scale[None]
         dx = self.xp.zeros(self.shape, dy.dtype)
