@@ -131,12 +131,29 @@ def check_op(gu_fn, torch_fn, *inputs, atol=1e-5, rtol=1e-4, grad=True, gradchec
         gu.gradcheck(fn, gl, atol=gradcheck_atol, rtol=gradcheck_rtol)
 
 
+def mask(*shape, seed=0):
+    """Deterministic boolean test data, about half True."""
+    return np.asarray(np.random.default_rng(seed).random(shape) > 0.5)
+
+
+# pairs of operand shapes for binary ops: plain, broadcast, size-1, 0-d and empty
+BINARY_SHAPES = [
+    ((3, 4), (3, 4)),
+    ((2, 3, 4), (4,)),
+    ((2, 1, 4), (3, 1)),
+    ((1, 1), (3, 2)),
+    ((), (2, 3)),
+    ((0, 3), (3,)),
+    ((5,), ()),
+]
+
+
 def randn(*shape, seed=0, positive=False, low=None):
     """Deterministic float64 test data; positive=True shifts it away from zero."""
     rng = np.random.default_rng(seed)
     a = np.asarray(rng.standard_normal(shape))
     if positive:
-        a = np.abs(a) + 0.5
+        a = np.asarray(np.abs(a) + 0.5)  # (NumPy arithmetic on a 0-d array gives a scalar)
     return a
 
 

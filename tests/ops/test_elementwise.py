@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-from helpers import check_op, require_torch
-from helpers import randn as _randn
+from helpers import BINARY_SHAPES, check_op, mask, randn, require_torch
 from hypothesis import given, settings
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
@@ -12,31 +11,11 @@ import groundup as gu
 torch = require_torch()
 
 
-def randn(*shape, seed=0, positive=False):
-    # helpers.randn gives a NumPy scalar, not an array, for shape (); check_op needs arrays
-    return np.asarray(_randn(*shape, seed=seed, positive=positive))
-
-
 def pos(*shape, seed=0):
     return randn(*shape, seed=seed, positive=True)
 
 
-def mask(*shape, seed=0):
-    return np.asarray(np.random.default_rng(seed).random(shape) > 0.5)
-
-
-# (id, groundup fn, torch fn, input makers) -- every binary op over plain, broadcast,
-# size-1, 0-d and empty shapes
-BINARY_SHAPES = [
-    ((3, 4), (3, 4)),
-    ((2, 3, 4), (4,)),
-    ((2, 1, 4), (3, 1)),
-    ((1, 1), (3, 2)),
-    ((), (2, 3)),
-    ((0, 3), (3,)),
-    ((5,), ()),
-]
-
+# (id, groundup fn, torch fn, input makers) -- every binary op over helpers.BINARY_SHAPES
 BINARY = [
     ("add", gu.add, torch.add, randn, randn),
     ("sub", gu.sub, torch.sub, randn, randn),
