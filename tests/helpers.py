@@ -131,6 +131,11 @@ def check_op(gu_fn, torch_fn, *inputs, atol=1e-5, rtol=1e-4, grad=True, gradchec
         gu.gradcheck(fn, gl, atol=gradcheck_atol, rtol=gradcheck_rtol)
 
 
+def tmp_leftovers(directory):
+    """Temporary files an atomic write left behind in `directory` (should be none)."""
+    return [n for n in os.listdir(directory) if n.endswith(".tmp")]
+
+
 def mask(*shape, seed=0):
     """Deterministic boolean test data, about half True."""
     return np.asarray(np.random.default_rng(seed).random(shape) > 0.5)
