@@ -552,3 +552,12 @@ def test_change_of_unrelated_memory_is_fine():
         other.add_(1.0)
     z.backward()
     assert w.grad.numpy().tolist() == [2.0, 4.0]
+
+
+def test_a_hook_returning_the_wrong_shape_is_an_error():
+    x = gu.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: gu.tensor([1.0]))
+    with pytest.raises(RuntimeError, match=r"returned a gradient of shape \(1,\) for a gradient "
+                                           r"of shape \(2,\)"):
+        (x * 2.0).sum().backward()
+    assert x.grad is None

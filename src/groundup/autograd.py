@@ -293,7 +293,14 @@ def _run_hooks(hooks, grad):
     for hook in hooks:
         new = hook(_Tensor._wrap(grad))
         if new is not None:
-            grad = new.data if isinstance(new, _Tensor) else array_module(grad).asarray(new)
+            new = new.data if isinstance(new, _Tensor) else array_module(grad).asarray(new)
+            if new.shape != grad.shape:
+                raise RuntimeError(
+                    f"a gradient hook ({getattr(hook, '__name__', type(hook).__name__)}) "
+                    f"returned a gradient of shape {tuple(new.shape)} for a gradient of shape "
+                    f"{tuple(grad.shape)}; a hook must return None or the same shape"
+                )
+            grad = new
     return grad
 
 
