@@ -290,3 +290,9 @@ def test_all_targets_ignored_gives_zero_gradient_like_torch(fn):
     ref.backward()
     np.testing.assert_array_equal(g.grad.numpy(), t.grad.numpy())
     assert not np.isnan(g.grad.numpy()).any()
+
+
+def test_broadcast_target_warns_like_torch():
+    x = gu.tensor(np.zeros((3, 1), np.float32))
+    with pytest.warns(UserWarning, match=r"mse_loss: target shape \(3,\) differs"):
+        ops.mse_loss(x, gu.tensor(np.ones(3, np.float32)))

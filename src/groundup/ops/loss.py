@@ -16,6 +16,7 @@ index targets are constants: they get no gradient (PyTorch gives none either).
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -99,7 +100,7 @@ def _pair(name, input, target, same_shape=False):
                 f"{name}: target shape {tuple(t.shape)} must equal the input shape "
                 f"{tuple(x.shape)}"
             )
-    else:
+    elif t.shape != x.shape:
         try:
             np.broadcast_shapes(x.shape, t.shape)
         except ValueError:
@@ -107,6 +108,12 @@ def _pair(name, input, target, same_shape=False):
                 f"{name}: input shape {tuple(x.shape)} and target shape {tuple(t.shape)} "
                 f"do not broadcast together"
             ) from None
+        warnings.warn(
+            f"{name}: target shape {tuple(t.shape)} differs from the input shape "
+            f"{tuple(x.shape)}; they are broadcast, which is rarely meant (a (N, 1) output "
+            f"against (N,) targets compares every output with every target)",
+            UserWarning, stacklevel=3,
+        )
     return x, t
 
 
