@@ -174,3 +174,118 @@ class _Evil:
 
     def __reduce__(self):
         return (open, (self.path, "w"))
+
+
+def _write_csv(path, labels, header="a,b,label", features=None):
+    rng = np.random.default_rng(0)
+    lines = [header] if header else []
+    for i, label in enumerate(labels):
+        x = features[i] if features is not None else rng.normal(size=2).round(4)
+        lines.append(",".join(str(v) for v in x) + f",{label}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def pets(tmp_path_factory):
+    """A 1-epoch logreg run on cat/dog text labels, trained from inside its own directory."""
+    d = tmp_path_factory.mktemp("pets")
+    _write_csv(d / "pets.csv", ["cat", "dog"] * 20)
+    run("train", "logreg", "--data", "pets.csv", "--epochs", 1, "--out", "run", "--no-progress",
+        cwd=d)
+    return d
+
+
+def test_predict_refuses_to_overwrite_the_checkpoint_or_the_input(pets):
+    ckpt = pets / "run" / "model.safetensors"
+    before = ckpt.read_bytes()
+    inputs = pets / "x.csv"
+    inputs.write_text("0.5,1.5\n1,2\n")
+    assert_user_error(run("predict", pets / "run", inputs, "--output", ckpt, check=False),
+                      "same file")
+    assert ckpt.read_bytes() == before
+    assert_user_error(run("predict", "run", "x.csv", "--output", "./x.csv", cwd=pets,
+                          check=False), "same file")
+    assert inputs.read_text() == "0.5,1.5\n1,2\n"
+    run("predict", pets / "run", inputs, "--output", pets / "p.csv")
+    assert len((pets / "p.csv").read_text().splitlines()) == 3
+
+
+def test_eval_maps_text_labels_through_the_runs_classes(pets, tmp_path):
+    features = np.random.default_rng(2).normal(size=(10, 2)).round(4)
+    dogs = _write_csv(tmp_path / "dogs.csv", ["dog"] * 10, features=features)
+    out = run("eval", pets / "run", "--data", dogs)
+    acc = float(out.stdout.split("accuracy")[1].split()[0])
+    # 'dog' is class 1 of the run (renumbered from this file alone it would be class 0):
+    # the accuracy is the share of these inputs that the model predicts to be dogs
+    np.savetxt(tmp_path / "x.csv", features, delimiter=",")
+    run("predict", pets / "run", tmp_path / "x.csv", "--output", tmp_path / "p.csv")
+    rows = (tmp_path / "p.csv").read_text().strip().splitlines()[1:]
+    assert acc == pytest.approx(sum(r.split(",")[1] == "dog" for r in rows) / 10)
+    birds = _write_csv(tmp_path / "birds.csv", ["dog", "bird", "fish"] * 3)
+    assert_user_error(run("eval", pets / "run", "--data", birds, check=False),
+                      "does not know: 'bird', 'fish'")
+
+
+def test_eval_and_resume_find_the_training_data_from_another_directory(pets, tmp_path):
+    out = run("eval", "run", "--data", "./pets.csv", cwd=pets)
+    assert "(8 samples)" in out.stdout  # the held-out test split, not the whole file
+    out = run("eval", pets / "run", cwd=tmp_path)
+    assert "(8 samples)" in out.stdout and str(pets / "pets.csv") in out.stdout
+    out = run("train", "--resume", pets / "run", "--epochs", 2, "--data", pets / "pets.csv",
+              "--no-progress", cwd=tmp_path)
+    assert "from epoch 1 to 2" in out.stdout
+
+
+def test_labels_out_of_range_are_user_errors(tmp_path):
+    xor = tmp_path / "xor"
+    run("train", "logreg", "--data", "xor", "--epochs", 1, "--out", xor, "--no-progress")
+    assert_user_error(run("eval", xor, "--data", "spirals", check=False),
+                      "labels go up to 2, but the model")
+    sparse = _write_csv(tmp_path / "sparse.csv", [0, 1000000] * 10, header=None)
+    assert_user_error(run("train", "logreg", "--data", sparse, "--out", tmp_path / "s",
+                          check=False), "1000001-class")
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["demo", "xor", "--epochs", -5], "--epochs must be >= 1"),
+    (["train", "mlp", "--epochs", 0], "--epochs must be >= 1"),
+    (["train", "mlp", "--lr", "inf"], "--lr must be a finite number > 0"),
+    (["train", "mlp", "--lr", "nan"], "--lr must be a finite number > 0"),
+    (["train", "mlp", "--hidden", "0"], "--hidden"),
+    (["train", "mlp", "--hidden", "16,-4"], "--hidden"),
+])
+def test_bad_budgets_and_sizes_are_refused_before_writing(tmp_path, args, fragment):
+    out = tmp_path / "out"
+    assert_user_error(run(*args, "--out", out, check=False), fragment)
+    assert not out.exists()
+
+
+def test_non_finite_inputs_are_refused(pets, tmp_path):
+    features = np.random.default_rng(1).normal(size=(20, 2)).round(3).astype(object)
+    features[5, 1] = "nan"
+    bad = _write_csv(tmp_path / "nan.csv", [0, 1] * 10, features=features)
+    assert_user_error(run("train", "logreg", "--data", bad, "--out", tmp_path / "r",
+                          check=False), "row 7, column 2 ('b')")
+    X = np.ones((20, 2))
+    X[3, 0] = np.inf
+    np.savez(tmp_path / "inf.npz", x=X, y=np.arange(20) % 2)
+    assert_user_error(run("train", "logreg", "--data", tmp_path / "inf.npz", "--out",
+                          tmp_path / "r", check=False), "non-finite value inf at sample 3")
+    np.save(tmp_path / "in.npy", np.array([[1.0, np.nan]]))
+    assert_user_error(run("predict", pets / "run", tmp_path / "in.npy", "--output",
+                          tmp_path / "p.csv", check=False), "non-finite value nan")
+    assert not (tmp_path / "r").exists() and not (tmp_path / "p.csv").exists()
+
+
+def test_a_failing_train_leaves_an_existing_run_as_it_was(pets, tmp_path):
+    out = tmp_path / "r"
+    run("train", "logreg", "--data", pets / "pets.csv", "--epochs", 1, "--out", out,
+        "--no-progress")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for labels in ([0] * 12, [0, 1]):  # one class; too few rows for a test split
+        data = _write_csv(tmp_path / "bad.csv", labels)
+        assert_user_error(run("train", "logreg", "--data", data, "--out", out, check=False),
+                          "bad.csv")
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -1,5 +1,6 @@
 """The work behind each `groundup` sub-command (cli.py parses the arguments)."""
 
+import math
 import os
 
 import numpy as np
@@ -49,6 +50,8 @@ def train_xor(hidden=8, epochs=2000, lr=0.5, seed=0, log_every=None, log=print):
 
 
 def cmd_demo(args):
+    if args.epochs < 1:
+        raise CLIError(f"--epochs must be >= 1; got {args.epochs}")
     inputs = [(0, 0), (0, 1), (1, 0), (1, 1)]
     every = max(args.epochs // 5, 1)
     print("XOR with no hidden layer (a linear model: XOR is not linearly separable):")
@@ -147,8 +150,12 @@ def _run_config(args, spec):
         value = getattr(args, key)
         if value is not None:
             hp[key] = value
-    if hp["epochs"] < 0 or hp["batch_size"] < 1 or hp["lr"] <= 0:
-        raise CLIError("--epochs must be >= 0, --batch-size >= 1 and --lr > 0")
+    if hp["epochs"] < 1:
+        raise CLIError(f"--epochs must be >= 1; got {hp['epochs']}")
+    if hp["batch_size"] < 1:
+        raise CLIError(f"--batch-size must be >= 1; got {hp['batch_size']}")
+    if not (math.isfinite(hp["lr"]) and hp["lr"] > 0):
+        raise CLIError(f"--lr must be a finite number > 0; got {hp['lr']}")
     return hp
 
 
@@ -161,6 +168,8 @@ def _model_config(args, spec, split):
             config["hidden"] = [int(h) for h in args.hidden.split(",") if h]
         except ValueError:
             raise CLIError(f"--hidden: expected widths like 256,128; got {args.hidden!r}") from None
+        if any(h < 1 for h in config["hidden"]):
+            raise CLIError(f"--hidden: every width must be >= 1; got {args.hidden!r}")
     return config
 
 
@@ -176,7 +185,7 @@ def cmd_train(args):
     spec = models.get(args.model)
     hp = _run_config(args, spec)
     data_name = args.data or spec.data
-    split = data_spec.load(data_name, seed=args.seed)
+    split = data_spec.check_trainable(data_spec.load(data_name, seed=args.seed))
     gu.manual_seed(args.seed)
     model = models.build(spec.name, **_model_config(args, spec, split))
     optimizer = _optimizer(hp["optimizer"], model.parameters(), hp["lr"], hp["weight_decay"])
@@ -192,8 +201,8 @@ def cmd_train(args):
           f"lr {hp['lr']:g}; val = the held-out test split")
     fit(model, train_loader, _loss(hp), optimizer, epochs=hp["epochs"], val_loader=test_loader,
         scheduler=scheduler, callbacks=[CSVLogger(csv_path)], progress=_progress(args))
-    run = {"data": data_name, "seed": args.seed, "hparams": hp, "class_names": split.class_names,
-           "preprocess": split.preprocess}
+    run = {"data": data_spec.resolve(data_name), "seed": args.seed, "hparams": hp,
+           "class_names": split.class_names, "preprocess": split.preprocess}
     _finish(args.out, model, optimizer, scheduler, train_loader, test_loader, split, run,
             hp["epochs"])
     return 0
@@ -268,7 +277,7 @@ def _resume(args):
         if getattr(args, key) is not None and getattr(args, key) != hp[key]:
             raise CLIError(f"--{key.replace('_', '-')} cannot change on --resume "
                            f"(the run uses {hp[key]})")
-    if args.data and args.data != run["data"]:
+    if args.data and not data_spec.same(args.data, run["data"]):
         raise CLIError(f"--data cannot change on --resume (the run uses {run['data']})")
     split = data_spec.load(run["data"], seed=run["seed"])
     optimizer = _optimizer(hp["optimizer"], model.parameters(), hp["lr"], hp["weight_decay"])
@@ -298,7 +307,7 @@ def cmd_eval(args):
     run = meta.get("extra") or {}
     name = args.data or run.get("data")
     split = data_spec.load(name, seed=run.get("seed", 0))
-    if name == run.get("data"):
+    if run.get("data") and data_spec.same(name, run["data"]):
         X, y = split.X_test, split.y_test
     else:  # another dataset: use all of it, with the run's own standardisation
         X = np.concatenate([split.X_train, split.X_test])
@@ -311,6 +320,7 @@ def cmd_eval(args):
     if X.reshape(len(X), -1).shape[1] != features:
         raise CLIError(f"{name}: {X.reshape(len(X), -1).shape[1]} features per sample, but the "
                        f"model in {path} expects {features}")
+    y = _model_labels(name, path, model, y, split.class_names, run.get("class_names"))
     from .data import DataLoader, TensorDataset
 
     loader = DataLoader(TensorDataset(X, y), batch_size=512)
@@ -320,6 +330,38 @@ def cmd_eval(args):
     return 0
 
 
+def _model_labels(name, path, model, y, data_names, run_names):
+    """Labels of the evaluation data as the model's class indices.
+
+    Labels with names (text labels, digits) are matched by name to the classes the model
+    was trained on (run_names; a run without names has classes "0", "1", ...); numeric
+    labels are class indices already. Unknown names and indices past the model's class
+    count are refused."""
+    classes = model.config.out_features
+    if data_names:
+        known = {str(c): i for i, c in enumerate(run_names or range(classes))}
+        unknown = [c for c in data_names if str(c) not in known]
+        if unknown:
+            raise CLIError(f"{name}: labels the model in {path} does not know: "
+                           f"{', '.join(map(repr, unknown))} (its classes: "
+                           f"{', '.join(map(repr, known))})")
+        y = np.array([known[str(c)] for c in data_names], dtype=np.int64)[y]
+    if len(y) and y.max() >= classes:
+        raise CLIError(f"{name}: labels go up to {int(y.max())}, but the model in {path} has "
+                       f"{classes} classes (0..{classes - 1})")
+    return y
+
+
+def _check_output(out, *inputs):
+    """Refuse an --output that would overwrite one of the files the command reads."""
+    if not os.path.exists(out):
+        return
+    for source in inputs:
+        if os.path.exists(source) and os.path.samefile(out, source):
+            raise CLIError(f"--output {out}: is the same file as {source}; refusing to "
+                           f"overwrite it")
+
+
 def cmd_predict(args):
     from .data import spec as data_spec
     from .io import atomic_open
@@ -327,6 +369,8 @@ def cmd_predict(args):
 
     path, meta, model = _load_run(args.dir)
     run = meta.get("extra") or {}
+    out = args.output or os.path.join(args.dir, "predictions.csv")
+    _check_output(out, path, args.input)
     X = data_spec.read_inputs(args.input, model.config.in_features)
     X = data_spec.standardize(X, run.get("preprocess"))
     logits = predict(model, X)
@@ -335,7 +379,6 @@ def cmd_predict(args):
     prob /= prob.sum(axis=1, keepdims=True)
     pred = prob.argmax(axis=1)
     names = run.get("class_names")
-    out = args.output or os.path.join(args.dir, "predictions.csv")
     with atomic_open(out, "w") as f:
         f.write("row,prediction,probability\n")
         for i, (c, p) in enumerate(zip(pred, prob.max(axis=1))):

@@ -62,3 +62,62 @@ def test_read_inputs(tmp_path):
         spec.read_inputs(str(tmp_path / "x.txt"), 1)
     with pytest.raises(FileNotFoundError):
         spec.read_inputs(str(tmp_path / "missing.npy"), 1)
+
+
+def _mnist_dir(directory, labels):
+    for stem, n in (("train", len(labels)), ("t10k", 2)):
+        for kind, arr in (("images", np.zeros((n, 2, 2), np.uint8)),
+                          ("labels", np.asarray(labels[:n], np.uint8))):
+            header = bytes([0, 0, 0x08, arr.ndim]) + b"".join(
+                int(d).to_bytes(4, "big") for d in arr.shape)
+            (directory / f"{stem}-{kind}-idx{arr.ndim}-ubyte").write_bytes(header + arr.tobytes())
+    return f"mnist:{directory}"
+
+
+def test_mnist_labels_must_be_digits(tmp_path):
+    assert spec.load(_mnist_dir(tmp_path, [3, 9, 0])).classes == 10
+    with pytest.raises(ValueError, match="MNIST labels must be 0-9; the train labels hold 200"):
+        spec.load(_mnist_dir(tmp_path, [3, 200, 0]))
+
+
+def test_non_finite_inputs_are_refused(tmp_path):
+    rows = ["a,b,label"] + [f"{i},{'inf' if i == 4 else i % 3},{i % 2}" for i in range(20)]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(ValueError, match="t.csv: inf feature value at row 6, column 2"):
+        spec.load(str(tmp_path / "t.csv"))
+    X = np.zeros((10, 2))
+    X[7, 1] = np.nan
+    np.savez(tmp_path / "f.npz", x=X, y=np.arange(10) % 2)
+    with pytest.raises(ValueError, match="non-finite value nan at sample 7, feature 1"):
+        spec.load(str(tmp_path / "f.npz"))
+    np.save(tmp_path / "a.npy", X)
+    with pytest.raises(ValueError, match="a.npy: non-finite value nan at sample 7"):
+        spec.read_inputs(str(tmp_path / "a.npy"), 2)
+    (tmp_path / "h.csv").write_text("a,b\n1,2\n3,-inf\n")
+    with pytest.raises(ValueError, match="h.csv: non-finite value -inf at row 3, column 2"):
+        spec.read_inputs(str(tmp_path / "h.csv"), 2)
+
+
+def test_check_trainable(tmp_path):
+    s = spec.load("xor")
+    assert spec.check_trainable(s) is s
+    for labels, match in (([1] * 10, "at least 2 classes"), ([0, 1], "too few samples"),
+                          ([0, 1000000] * 5, "1000001-class model"),
+                          ([0, 30] * 5, "renumber them 0..1")):
+        np.savez(tmp_path / "f.npz", x=np.arange(2 * len(labels)).reshape(-1, 2),
+                 y=np.array(labels))
+        with pytest.raises(ValueError, match=match):
+            spec.check_trainable(spec.load(str(tmp_path / "f.npz")))
+    np.savez(tmp_path / "g.npz", x=np.arange(40).reshape(-1, 2), y=np.array([0, 9] * 10))
+    assert spec.check_trainable(spec.load(str(tmp_path / "g.npz"))).classes == 10
+
+
+def test_resolve_and_same(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert spec.resolve("digits") == "digits"
+    assert spec.resolve("./d.csv") == str(tmp_path / "d.csv")
+    assert spec.resolve("mnist:m") == f"mnist:{tmp_path / 'm'}"
+    assert spec.same("./d.csv", "d.csv") and spec.same(str(tmp_path / "d.csv"), "d.csv")
+    assert spec.same("mnist:./m", f"mnist:{tmp_path}/m")
+    assert not spec.same("d.csv", "e.csv") and not spec.same("digits", "iris")
+    assert not spec.same("mnist:m", "m.csv")

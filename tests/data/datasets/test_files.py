@@ -231,3 +231,20 @@ def test_text(tmp_path):
     assert load_text(tmp_path / "latin.txt", encoding="latin-1") == "café"
     with pytest.raises(FileNotFoundError):
         load_text(tmp_path / "nope.txt")
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast")
+def test_csv_finite_refuses_nan_and_inf_features_by_row_and_column(tmp_path):
+    p = _write(tmp_path / "n.csv", "a,b,label\n1,2,0\n3,nan,1\n")
+    X, _, _ = load_csv(p)  # accepted unless asked for
+    assert np.isnan(X[1, 1])
+    with pytest.raises(DatasetFileError, match=r"nan feature value at row 3, column 2 \('b'\)"):
+        load_csv(p, finite=True)
+    p = _write(tmp_path / "i.csv", "1,-inf,x\n2,3,y\n")  # text labels: the slow path
+    with pytest.raises(DatasetFileError, match="-inf feature value at row 1, column 2"):
+        load_csv(p, finite=True)
+    p = _write(tmp_path / "big.csv", "1e39,0\n2,1\n")  # overflows float32
+    with pytest.raises(DatasetFileError, match="row 1, column 1"):
+        load_csv(p, finite=True)
+    X, y, _ = load_csv(_write(tmp_path / "ok.csv", "1,0\n2,1\n"), finite=True)
+    assert X.ravel().tolist() == [1, 2] and y.tolist() == [0, 1]

@@ -122,7 +122,8 @@ def _labels(cells, path, row_offset, column):
     return values.astype(np.float32), None
 
 
-def load_csv(path, label_column=-1, header="infer", delimiter=",", encoding="utf-8"):
+def load_csv(path, label_column=-1, header="infer", delimiter=",", encoding="utf-8",
+             finite=False):
     """Read a numeric table (optionally gzipped): one sample per row.
 
     Args:
@@ -166,14 +167,30 @@ def load_csv(path, label_column=-1, header="infer", delimiter=",", encoding="utf
         table = None
     if table is not None and table.shape[1] == ncols:
         X = table[:, features].astype(np.float32)
+        if finite:
+            _check_finite(X, path, first, features, header_names)
         if label is None:
             return X, None, None
         y, classes = _labels(table[:, label], path, first, label + 1)
         return X, y, classes
-    return _load_csv_slowly(text, path, delimiter, ncols, first, header_names, label, features)
+    return _load_csv_slowly(text, path, delimiter, ncols, first, header_names, label, features,
+                            finite)
 
 
-def _load_csv_slowly(text, path, delimiter, ncols, first, header_names, label, features):
+def _check_finite(values, path, first, features, header_names):
+    """Raise DatasetFileError naming the first NaN or infinite (or float32-overflowing) cell."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        i, j = (int(k) for k in np.argwhere(bad)[0])
+        name = f" ({header_names[features[j]]!r})" if header_names else ""
+        raise DatasetFileError(
+            f"load_csv: {path}: {values[i, j]} feature value at row {i + first}, column "
+            f"{features[j] + 1}{name}; features must be finite numbers"
+        )
+
+
+def _load_csv_slowly(text, path, delimiter, ncols, first, header_names, label, features,
+                     finite=False):
     """Text labels, or a broken file: parse in Python and name the first bad cell."""
     what = "load_csv"
     rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
@@ -196,6 +213,8 @@ def _load_csv_slowly(text, path, delimiter, ncols, first, header_names, label, f
                     f"{features[j] + 1}{name}"
                 )
     X = np.array(cells, dtype=np.float64).astype(np.float32).reshape(len(body), len(features))
+    if finite:
+        _check_finite(X, path, first, features, header_names)
     if label is None:
         return X, None, None
     y, classes = _labels([r[label] for r in body], path, first, label + 1)
