@@ -131,6 +131,28 @@ def check_op(gu_fn, torch_fn, *inputs, atol=1e-5, rtol=1e-4, grad=True, gradchec
         gu.gradcheck(fn, gl, atol=gradcheck_atol, rtol=gradcheck_rtol)
 
 
+def blobs(n, seed=0, classes=3):
+    """Well-separated Gaussian blobs in 2-D: X (n, 2) float32, y (n,) int64 (classes <= 3)."""
+    rng = np.random.default_rng(seed)
+    centers = np.array([[0.0, 3.0], [3.0, -2.0], [-3.0, -2.0]])[:classes]
+    y = np.arange(n) % classes
+    X = (centers[y] + 0.5 * rng.standard_normal((n, 2))).astype(np.float32)
+    return X, y.astype(np.int64)
+
+
+def blob_loader(batch_size=8, n=24):
+    """A DataLoader over blobs(n), in order."""
+    X, y = blobs(n)
+    return gu.data.DataLoader(gu.data.TensorDataset(X, y), batch_size=batch_size)
+
+
+def tanh_sgd_setup(lr=0.05, seed=0):
+    """A seeded 2-8-3 tanh classifier for the blobs and an SGD optimizer over it."""
+    gu.manual_seed(seed)
+    model = gu.nn.Sequential(gu.nn.Linear(2, 8), gu.nn.Tanh(), gu.nn.Linear(8, 3))
+    return model, gu.optim.SGD(model.parameters(), lr=lr)
+
+
 def tmp_leftovers(directory):
     """Temporary files an atomic write left behind in `directory` (should be none)."""
     return [n for n in os.listdir(directory) if n.endswith(".tmp")]

@@ -1,6 +1,6 @@
 """What fit, evaluate and predict make of loader output: bad batches, losses, outputs."""
 
-import numpy as np
+import helpers
 import pytest
 
 import groundup as gu
@@ -8,13 +8,8 @@ from groundup import nn
 from groundup.train import evaluate, fit
 
 
-def blobs(n=8, seed=0):
-    """Three Gaussian blobs in 2-D: X (n, 2) float32, y (n,) int64."""
-    rng = np.random.default_rng(seed)
-    centers = np.array([[0.0, 3.0], [3.0, -2.0], [-3.0, -2.0]])
-    y = np.arange(n) % 3
-    X = (centers[y] + 0.5 * rng.standard_normal((n, 2))).astype(np.float32)
-    return X, y.astype(np.int64)
+def blobs(n=8, seed=0, classes=3):
+    return helpers.blobs(n, seed, classes)
 
 
 def loader(X, y, batch_size=16):

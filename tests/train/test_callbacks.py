@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from helpers import blob_loader, blobs, tanh_sgd_setup
 
 import groundup as gu
 from groundup import nn
@@ -16,24 +17,8 @@ from groundup.train import (
     fit,
 )
 
-
-def blobs(n=24, seed=0):
-    rng = np.random.default_rng(seed)
-    centers = np.array([[0.0, 3.0], [3.0, -2.0], [-3.0, -2.0]])
-    y = np.arange(n) % 3
-    X = (centers[y] + 0.5 * rng.standard_normal((n, 2))).astype(np.float32)
-    return X, y.astype(np.int64)
-
-
-def loader(batch_size=8, n=24):
-    X, y = blobs(n)
-    return gu.data.DataLoader(gu.data.TensorDataset(X, y), batch_size=batch_size)
-
-
-def setup(lr=0.05, seed=0):
-    gu.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 3))
-    return model, gu.optim.SGD(model.parameters(), lr=lr)
+loader = blob_loader
+setup = tanh_sgd_setup
 
 
 def inject(key, values):

@@ -2,6 +2,7 @@
 
 import math
 
+import helpers
 import numpy as np
 import pytest
 
@@ -13,12 +14,7 @@ from groundup.train.trainer import metrics_for
 
 
 def blobs(n=48, seed=0, classes=3):
-    """Well-separated Gaussian blobs in 2-D: X (n, 2) float32, y (n,) int64."""
-    rng = np.random.default_rng(seed)
-    centers = np.array([[0.0, 3.0], [3.0, -2.0], [-3.0, -2.0]])[:classes]
-    y = np.arange(n) % classes
-    X = (centers[y] + 0.5 * rng.standard_normal((n, 2))).astype(np.float32)
-    return X, y.astype(np.int64)
+    return helpers.blobs(n, seed, classes)
 
 
 def loader(X, y, batch_size=16, shuffle=False, seed=0):
