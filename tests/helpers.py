@@ -153,6 +153,27 @@ def tanh_sgd_setup(lr=0.05, seed=0):
     return model, gu.optim.SGD(model.parameters(), lr=lr)
 
 
+class MembersBlock(gu.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = gu.nn.Linear(4, 4)
+        self.norm = gu.nn.LayerNorm(4)
+
+
+class MembersNet(gu.nn.Module):
+    """Members in plain lists/dicts, a nested module and an own Parameter."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = gu.nn.Embedding(10, 4)
+        self.blocks = [MembersBlock(), MembersBlock()]
+        self.bn = gu.nn.BatchNorm1d(4)
+        self.heads = {"a": gu.nn.Linear(4, 2), "b": gu.nn.Linear(4, 3, bias=False)}
+        self.scale = gu.nn.Parameter(gu.ones(1))
+        self.note = "not a member"
+        self.cache = gu.zeros(3)  # a plain tensor: neither parameter nor buffer
+
+
 def tmp_leftovers(directory):
     """Temporary files an atomic write left behind in `directory` (should be none)."""
     return [n for n in os.listdir(directory) if n.endswith(".tmp")]

@@ -2,31 +2,12 @@
 
 from collections import OrderedDict
 
-from helpers import require_torch
+from helpers import MembersNet, require_torch
 
 import groundup as gu
 from groundup import nn
 
 torch = require_torch()
-
-
-class Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 4)
-        self.norm = nn.LayerNorm(4)
-
-
-class Net(nn.Module):
-    """Members in plain lists/dicts, a nested module and an own Parameter."""
-
-    def __init__(self):
-        super().__init__()
-        self.embed = nn.Embedding(10, 4)
-        self.blocks = [Block(), Block()]
-        self.bn = nn.BatchNorm1d(4)
-        self.heads = {"a": nn.Linear(4, 2), "b": nn.Linear(4, 3, bias=False)}
-        self.scale = nn.Parameter(gu.ones(1))
 
 
 # ----------------------------------------------------------------------- repr
@@ -39,8 +20,9 @@ def test_repr_matches_torch_layout():
 
 
 def test_repr_of_custom_module():
-    text = repr(Net())
-    assert text.startswith("Net(\n  (embed): Embedding(10, 4)\n  (blocks.0): Block(\n")
+    text = repr(MembersNet())
+    assert text.startswith("MembersNet(\n  (embed): Embedding(10, 4)\n"
+                           "  (blocks.0): MembersBlock(\n")
     assert "    (fc): Linear(in_features=4, out_features=4, bias=True)" in text
     assert text.endswith(")\n)")
 

@@ -5,7 +5,7 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
-from helpers import require_torch
+from helpers import MembersBlock, MembersNet, require_torch
 
 import groundup as gu
 from groundup import nn
@@ -13,25 +13,7 @@ from groundup import nn
 torch = require_torch()
 
 
-class Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 4)
-        self.norm = nn.LayerNorm(4)
-
-
-class Net(nn.Module):
-    """Members in plain lists/dicts, a nested module and an own Parameter."""
-
-    def __init__(self):
-        super().__init__()
-        self.embed = nn.Embedding(10, 4)
-        self.blocks = [Block(), Block()]
-        self.bn = nn.BatchNorm1d(4)
-        self.heads = {"a": nn.Linear(4, 2), "b": nn.Linear(4, 3, bias=False)}
-        self.scale = nn.Parameter(gu.ones(1))
-        self.note = "not a member"
-        self.cache = gu.zeros(3)  # a plain tensor: neither parameter nor buffer
+Block, Net = MembersBlock, MembersNet
 
 
 class TBlock(torch.nn.Module):
