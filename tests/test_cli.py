@@ -289,3 +289,42 @@ def test_a_failing_train_leaves_an_existing_run_as_it_was(pets, tmp_path):
         assert_user_error(run("train", "logreg", "--data", data, "--out", out, check=False),
                           "bad.csv")
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize("name, content, fragment", [
+    ("empty.csv", "", "empty.csv: no rows"),
+    ("text.npy", "1,2\n", "text.npy: not a .npy file"),
+    ("ragged.csv", "1,2\n3,4\n5\n", "ragged.csv: row 3 has 1 columns, expected 2"),
+    ("birds.csv", "a,b,label\n1,2,dog\n3,4,bird\n", "labels the model does not know ('bird')"),
+])
+def test_bad_input_files_for_predict_are_one_line_errors(pets, tmp_path, name, content,
+                                                         fragment):
+    (tmp_path / name).write_text(content)
+    out = tmp_path / "p.csv"
+    assert_user_error(run("predict", pets / "run", tmp_path / name, "--output", out,
+                          check=False), fragment)
+    assert not out.exists()
+
+
+def test_predict_accepts_the_training_format_and_names_the_classes(pets, tmp_path):
+    run("predict", pets / "run", pets / "pets.csv", "--output", tmp_path / "p.csv")
+    rows = (tmp_path / "p.csv").read_text().strip().splitlines()[1:]
+    assert len(rows) == 40 and {r.split(",")[1] for r in rows} <= {"cat", "dog"}
+
+
+def test_bad_training_files_are_one_line_errors(tmp_path):
+    np.savez(tmp_path / "s.npz", x=np.zeros((20, 2)), y=np.array(list("ab" * 10)))
+    assert_user_error(run("train", "logreg", "--data", tmp_path / "s.npz", "--out",
+                          tmp_path / "r", check=False), "s.npz: labels 'y' must be integers")
+    assert_user_error(run("train", "logreg", "--data", f"mnist:{tmp_path / 'none'}", "--out",
+                          tmp_path / "r", check=False), "does not exist")
+    assert not (tmp_path / "r").exists()
+
+
+def test_iris_predictions_are_class_names(tmp_path):
+    run("train", "logreg", "--data", "iris", "--epochs", 1, "--out", tmp_path, "--no-progress")
+    X, _ = gu.data.datasets.load_iris(split="test")
+    np.save(tmp_path / "x.npy", X[:5])
+    run("predict", tmp_path, tmp_path / "x.npy", "--output", tmp_path / "p.csv")
+    rows = (tmp_path / "p.csv").read_text().strip().splitlines()[1:]
+    assert {r.split(",")[1] for r in rows} <= set(gu.data.datasets.IRIS_CLASSES)

@@ -307,8 +307,11 @@ def cmd_eval(args):
     run = meta.get("extra") or {}
     name = args.data or run.get("data")
     split = data_spec.load(name, seed=run.get("seed", 0))
+    data_names = split.class_names
     if run.get("data") and data_spec.same(name, run["data"]):
         X, y = split.X_test, split.y_test
+        if not run.get("class_names"):  # a run saved without the names of its classes
+            data_names = None
     else:  # another dataset: use all of it, with the run's own standardisation
         X = np.concatenate([split.X_train, split.X_test])
         y = np.concatenate([split.y_train, split.y_test])
@@ -320,7 +323,7 @@ def cmd_eval(args):
     if X.reshape(len(X), -1).shape[1] != features:
         raise CLIError(f"{name}: {X.reshape(len(X), -1).shape[1]} features per sample, but the "
                        f"model in {path} expects {features}")
-    y = _model_labels(name, path, model, y, split.class_names, run.get("class_names"))
+    y = _model_labels(name, path, model, y, data_names, run.get("class_names"))
     from .data import DataLoader, TensorDataset
 
     loader = DataLoader(TensorDataset(X, y), batch_size=512)
@@ -371,14 +374,15 @@ def cmd_predict(args):
     run = meta.get("extra") or {}
     out = args.output or os.path.join(args.dir, "predictions.csv")
     _check_output(out, path, args.input)
-    X = data_spec.read_inputs(args.input, model.config.in_features)
+    names = run.get("class_names")
+    X = data_spec.read_inputs(args.input, model.config.in_features, model.config.out_features,
+                              names)
     X = data_spec.standardize(X, run.get("preprocess"))
     logits = predict(model, X)
     z = logits - logits.max(axis=1, keepdims=True)
     prob = np.exp(z)
     prob /= prob.sum(axis=1, keepdims=True)
     pred = prob.argmax(axis=1)
-    names = run.get("class_names")
     with atomic_open(out, "w") as f:
         f.write("row,prediction,probability\n")
         for i, (c, p) in enumerate(zip(pred, prob.max(axis=1))):

@@ -121,3 +121,62 @@ def test_resolve_and_same(tmp_path, monkeypatch):
     assert spec.same("mnist:./m", f"mnist:{tmp_path}/m")
     assert not spec.same("d.csv", "e.csv") and not spec.same("digits", "iris")
     assert not spec.same("mnist:m", "m.csv")
+
+
+def test_read_inputs_names_the_file_and_the_problem(tmp_path):
+    def refused(name, match, content=None, features=3, **kw):
+        path = tmp_path / name
+        if content is not None:
+            path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+        with pytest.raises(ValueError, match=match):
+            spec.read_inputs(str(path), features, **kw)
+
+    np.save(tmp_path / "empty.npy", np.zeros((0, 3)))
+    refused("empty.npy", "empty.npy: no rows")
+    refused("empty.csv", "empty.csv: no rows", "")
+    refused("text.npy", "text.npy: not a .npy file", "1,2,3\n")
+    np.save(tmp_path / "str.npy", np.array(["a", "b", "c"]))
+    refused("str.npy", "str.npy: holds text values .* must be numbers")
+    np.save(tmp_path / "obj.npy", np.array([1, None, 3], dtype=object), allow_pickle=True)
+    refused("obj.npy", "obj.npy: holds Python objects; inputs must be numbers")
+    refused("ragged.csv", "ragged.csv: row 3 has 2 columns, expected 3", "1,2,3\n4,5,6\n7,8\n")
+    refused("wide.csv", "wide.csv: rows have 4 values; the model expects 3", "1,2,3,0.5\n",
+            classes=2)
+    refused("big.csv", "class ids 0..1", "1,2,3,7\n", classes=2)
+    refused("pets.csv", "labels the model does not know \\('bird'\\).*drop the label column",
+            "a,b,c,label\n1,2,3,dog\n4,5,6,bird\n", class_names=["cat", "dog"])
+
+
+def test_read_inputs_drops_the_label_column_of_the_training_format(tmp_path):
+    (tmp_path / "pets.csv").write_text("a,b,c,label\n1,2,3,dog\n4,5,6,cat\n")
+    X = spec.read_inputs(str(tmp_path / "pets.csv"), 3, 2, ["cat", "dog"])
+    np.testing.assert_array_equal(X, [[1, 2, 3], [4, 5, 6]])
+    (tmp_path / "ids.csv").write_text("1,2,3,1\n4,5,6,0\n")
+    assert spec.read_inputs(str(tmp_path / "ids.csv"), 3, 2).shape == (2, 3)
+
+
+def test_npz_with_text_labels_is_refused(tmp_path):
+    np.savez(tmp_path / "s.npz", x=np.zeros((4, 2)), y=np.array(list("abab")))
+    with pytest.raises(ValueError, match="s.npz: labels 'y' must be integers"):
+        spec.load(str(tmp_path / "s.npz"))
+
+
+def test_mnist_directory_missing_or_of_two_image_sizes(tmp_path):
+    with pytest.raises(ValueError, match="the directory .*nowhere does not exist"):
+        spec.load(f"mnist:{tmp_path / 'nowhere'}")
+    _mnist_dir(tmp_path, [3, 9, 0])
+    images = np.zeros((2, 3, 3), np.uint8)
+    header = bytes([0, 0, 0x08, 3]) + b"".join(int(d).to_bytes(4, "big") for d in images.shape)
+    (tmp_path / "t10k-images-idx3-ubyte").write_bytes(header + images.tobytes())
+    with pytest.raises(ValueError, match="test images are 3x3 pixels but the train images are "
+                                         "2x2"):
+        spec.load(f"mnist:{tmp_path}")
+
+
+@pytest.mark.parametrize("name", ["iris", "wine"])
+def test_bundled_tables_carry_their_class_names(name):
+    from groundup.data import datasets
+
+    s = spec.load(name)
+    assert s.class_names == list(getattr(datasets, f"{name.upper()}_CLASSES"))
+    assert s.classes == 3

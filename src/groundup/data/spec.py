@@ -6,6 +6,8 @@ class names, and the standardisation applied to tabular inputs (the mean and
 std of the training part, so `predict` can apply the same to new inputs).
 """
 
+import csv
+import glob
 import os
 from dataclasses import dataclass, field
 
@@ -97,6 +99,20 @@ def _split_arrays(name, X, y, seed, class_names=None):
     return Split(name, X[train], y[train], X[test], y[test], class_names)
 
 
+def _load_mnist(spec):
+    """(X, y, X_test, y_test) of `mnist:DIR`, train and test images of one size."""
+    directory = os.path.expanduser(spec[len("mnist:"):])
+    if not os.path.isdir(directory) and not glob.glob(glob.escape(directory) + "*"):
+        raise ValueError(f"{spec}: the directory {directory} does not exist")
+    X, y = datasets.load_mnist(directory, split="train", as_images=True)
+    Xt, yt = datasets.load_mnist(directory, split="test", as_images=True)
+    (h, w), (ht, wt) = X.shape[2:], Xt.shape[2:]
+    if (h, w) != (ht, wt):
+        raise ValueError(f"{spec}: the test images are {ht}x{wt} pixels but the train images "
+                         f"are {h}x{w}; both splits must have one image size")
+    return X.reshape(len(X), h * w), y, Xt.reshape(len(Xt), h * w), yt
+
+
 def load(spec, seed=0):
     """The train/test Split that `--data spec` names."""
     if spec == "digits":
@@ -105,14 +121,13 @@ def load(spec, seed=0):
     if spec in ("iris", "wine"):
         loader = getattr(datasets, f"load_{spec}")
         (X, y), (Xt, yt) = loader(split="train"), loader(split="test")
-        return _fit_standardize(Split(spec, X, y, Xt, yt))
+        names = list(getattr(datasets, f"{spec.upper()}_CLASSES"))
+        return _fit_standardize(Split(spec, X, y, Xt, yt, names))
     if spec in GENERATED:
         X, y = GENERATED[spec](seed)
         return _fit_standardize(_split_arrays(spec, X.astype(np.float32), _labels(y, spec), seed))
     if spec.startswith("mnist:"):
-        directory = os.path.expanduser(spec[len("mnist:"):])
-        X, y = datasets.load_mnist(directory, split="train")
-        Xt, yt = datasets.load_mnist(directory, split="test")
+        X, y, Xt, yt = _load_mnist(spec)
         for part, labels in (("train", y), ("test", yt)):
             if labels.size and labels.max() > 9:
                 raise ValueError(f"{spec}: MNIST labels must be 0-9; the {part} labels hold "
@@ -125,6 +140,11 @@ def load(spec, seed=0):
                                               list(classes) if classes is not None else None))
     if lower.endswith(".npz"):
         X, y = datasets.load_npz(spec)
+        if X.dtype.kind not in "biuf":
+            raise ValueError(f"{spec}: inputs 'x' must be numbers; found {X.dtype} values")
+        if y.dtype.kind not in "biuf":
+            raise ValueError(f"{spec}: labels 'y' must be integers (class ids 0..K-1); found "
+                             f"{y.dtype} values")
         X = _check_finite(X.astype(np.float32).reshape(len(X), -1), spec)
         return _fit_standardize(_split_arrays(spec, X, _labels(y, spec), seed))
     known = ", ".join(list(BUNDLED) + list(GENERATED))
@@ -175,28 +195,91 @@ def check_trainable(split):
     return split
 
 
-def read_inputs(path, features):
-    """Inputs for `groundup predict`: an .npy array or a CSV of feature columns."""
+def _npy_inputs(path):
+    """The array of an .npy file of numbers, never unpickling."""
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    if magic != b"\x93NUMPY":
+        raise ValueError(f"{path}: not a .npy file (it does not start with the NumPy header); "
+                         f"save inputs with np.save, or write them as a .csv")
+    try:
+        X = np.load(path, allow_pickle=False)
+    except ValueError as e:
+        if "pickle" in str(e).lower():
+            raise ValueError(f"{path}: holds Python objects; inputs must be numbers (an array "
+                             f"of floats or integers)") from None
+        raise ValueError(f"{path}: a damaged .npy file: {e}") from None
+    except (EOFError, OSError) as e:
+        raise ValueError(f"{path}: a damaged or truncated .npy file: {e}") from None
+    if X.dtype.kind not in "biuf":
+        kind = "text" if X.dtype.kind in "US" else "non-numeric"
+        raise ValueError(f"{path}: holds {kind} values (dtype {X.dtype}); inputs must be numbers "
+                         f"(an array of floats or integers)")
+    return X
+
+
+def _is_number(cell):
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _csv_inputs(path, features, classes, class_names):
+    """(X, file row of the first sample) of a CSV of inputs.
+
+    A file one column wider than the model's inputs is in the training format (the label
+    in the last column) when that column holds class ids 0..classes-1 or names of the
+    run's classes; the column is then dropped. Any other width is left for the caller
+    to refuse."""
+    lines = datasets.load_text(path).lstrip("\n").split("\n", 1)
+    if not lines[0].strip():
+        raise ValueError(f"{path}: no rows; expected one sample per row, {features} comma-"
+                         f"separated numbers each")
+    first_row = next(csv.reader(lines[:1]))
+    labelled = len(first_row) == features + 1
+    cells = first_row[:-1] if labelled else first_row
+    first = 1 if all(_is_number(c) for c in cells) else 2  # 2: a header row
+    X, y, names = datasets.load_csv(path, label_column=-1 if labelled else None)
+    if not labelled:
+        return X, first
+    if names is not None:
+        unknown = [n for n in names if n not in (class_names or ())]
+        if unknown:
+            raise ValueError(f"{path}: column {features + 1} holds labels the model does not "
+                             f"know ({', '.join(map(repr, unknown[:3]))}); inputs must be "
+                             f"{features} numbers per row: drop the label column")
+        return X, first
+    if y.dtype.kind == "i" and y.min() >= 0 and (classes is None or y.max() < classes):
+        return X, first
+    ids = "class ids" if classes is None else f"class ids 0..{classes - 1}"
+    raise ValueError(f"{path}: rows have {features + 1} values; the model expects {features} "
+                     f"features (a last column is dropped as the label column only when it "
+                     f"holds {ids} or class names)")
+
+
+def read_inputs(path, features, classes=None, class_names=None):
+    """Inputs for `groundup predict`: an .npy array or a CSV of feature columns.
+
+    A CSV may also be in the training format, its label column last: the column is
+    dropped when it holds class ids below `classes` or names from `class_names`.
+    """
     if not os.path.exists(path):
         raise FileNotFoundError(2, "No such file", path)
     first_row = None
     if path.lower().endswith(".npy"):
-        X = np.load(path, allow_pickle=False)
+        X = _npy_inputs(path)
     elif path.lower().endswith(".csv"):
-        first_row = 1
-        try:
-            X = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
-        except ValueError:
-            X = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2, skiprows=1)
-            first_row = 2
-        if X.shape[1] == features + 1:  # a labelled file: drop the label column
-            X = X[:, :-1]
+        X, first_row = _csv_inputs(path, features, classes, class_names)
     else:
         raise ValueError(f"{path}: expected a .npy or .csv file of inputs")
     X = np.asarray(X, dtype=np.float32)
     if X.ndim == 1:
         X = X[None]
-    X = X.reshape(len(X), -1)
+    if len(X) == 0:
+        raise ValueError(f"{path}: no rows; expected samples of {features} features")
+    X = X.reshape(len(X), int(np.prod(X.shape[1:])))
     if X.shape[1] != features:
         raise ValueError(f"{path}: rows have {X.shape[1]} values; the model expects {features} "
                          f"features")
