@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import datasets
+from .datasets.files import _is_number
 
 GENERATED = {
     "xor": lambda seed: datasets.xor(n=512, noise=0.15, seed=seed),
@@ -216,14 +217,6 @@ def _npy_inputs(path):
         raise ValueError(f"{path}: holds {kind} values (dtype {X.dtype}); inputs must be numbers "
                          f"(an array of floats or integers)")
     return X
-
-
-def _is_number(cell):
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 def _csv_inputs(path, features, classes, class_names):
