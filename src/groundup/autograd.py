@@ -453,7 +453,11 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
 def _check_unchanged(node):
     """Raise when memory that `node` saved for backward was changed in place after forward."""
     stamp = node.stamp
-    recent = [(lo, hi) for clock, lo, hi in _changed if clock > stamp]
+    recent = []
+    for clock, lo, hi in reversed(_changed):  # newest first: stop at the node's own time
+        if clock <= stamp:
+            break
+        recent.append((lo, hi))
     if not recent:
         return
     for s in node.saved:

@@ -87,11 +87,7 @@ class Adam(Optimizer):
         g = self._effective_grad(p, grad, weight_decay, group["maximize"])
         work = self._scratch(p)
         fused = blas_axpy_pays(p)  # BLAS axpy: one pass for each "y += c * x" below
-        if fused and beta1 > 0.0 and 1.0 - beta1 < 0.5:
-            xp.subtract(g, m, out=work)
-            axpy_(m, 1.0 - beta1, work)  # m + (1 - beta1) * (g - m), PyTorch's lerp form
-        else:
-            lerp_(xp, m, g, 1.0 - beta1, work)
+        lerp_(xp, m, g, 1.0 - beta1, work, blas=fused)
         v *= beta2
         if fused:
             xp.multiply(g, g, out=work)

@@ -25,7 +25,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd import enable_grad, mark_changed
-from ..backend import array_module, move
+from ..backend import array_module, axpy_, move
 from ..tensor import Tensor
 
 __all__ = ["Optimizer"]
@@ -283,14 +283,19 @@ class Optimizer:
         return "\n".join(lines)
 
 
-def lerp_(xp, m, g, weight, work):
+def lerp_(xp, m, g, weight, work, blas=False):
     """m <- m + weight * (g - m) in place, in PyTorch's lerp_ form; `work` is scratch.
 
     For weight >= 0.5 PyTorch computes g - (g - m) * (1 - weight), which keeps
     m == g exactly when weight == 1; both forms are kept so sequences match.
+    blas: do the weight < 0.5 form's "m += weight * work" as one BLAS axpy
+    (see `backend.blas_axpy_pays`).
     """
     xp.subtract(g, m, out=work)
     if weight < 0.5:
+        if blas:
+            axpy_(m, weight, work)
+            return
         work *= weight
         m += work
     else:
