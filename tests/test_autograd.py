@@ -394,7 +394,7 @@ def test_two_leaves_with_the_same_gradient_do_not_alias():
     a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
     (a + b).sum().backward()
     assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
-    a.grad.data += 1.0
+    a.grad.array += 1.0
     np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
 
 
@@ -417,8 +417,8 @@ def test_leaf_gradient_does_not_alias_callers_gradient_or_retained_grads():
     z = y + 0.0
     y.retain_grad()
     z.backward(g)
-    x.grad.data += 5.0
-    y.grad.data += 7.0
+    x.grad.array += 5.0
+    y.grad.array += 7.0
     np.testing.assert_allclose(g, [1.0, 1.0])
     np.testing.assert_allclose(y.grad.numpy(), [8.0, 8.0])
     np.testing.assert_allclose(x.grad.numpy(), [6.0, 6.0])
@@ -449,7 +449,7 @@ def test_accumulating_into_an_existing_grad_does_not_alias():
     np.testing.assert_allclose(a.grad.numpy(), [11.0, 11.0])
     np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
     assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
-    b.grad.data *= 3.0
+    b.grad.array *= 3.0
     np.testing.assert_allclose(a.grad.numpy(), [11.0, 11.0])
 
 

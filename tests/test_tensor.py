@@ -94,7 +94,7 @@ def test_properties_and_conversions():
     assert t.shape == (2, 3) and t.ndim == 2 and t.dim() == 2
     assert t.size() == (2, 3) and t.size(1) == 3 and t.numel() == 6 and len(t) == 2
     assert t.dtype is gu.float32 and t.device == "cpu"
-    assert isinstance(t.data, np.ndarray)
+    assert isinstance(t.array, np.ndarray)
     assert isinstance(t.numpy(), np.ndarray) and t.numpy().dtype == np.float32
     assert t.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
     assert np.asarray(t).shape == (2, 3)
@@ -150,7 +150,7 @@ def test_contiguous():
     assert nc.contiguous() is nc
     view = gu.Tensor._wrap(np.arange(6.0, dtype=np.float32).reshape(2, 3).T)
     c = view.contiguous()
-    assert c.data.flags.c_contiguous and c is not view
+    assert c.array.flags.c_contiguous and c is not view
     np.testing.assert_array_equal(c.numpy(), view.numpy())
 
 

@@ -146,7 +146,7 @@ def mark_changed(tensor):
     global _changes
     _changes += 1
     tensor._version = _changes
-    lo, hi = _byte_range(tensor.data)
+    lo, hi = _byte_range(tensor.array)
     if hi > lo:
         _changed.append((_changes, lo, hi))
 
@@ -213,13 +213,13 @@ class Function:
         n = len(tensors)
         if n == 2:  # the common cases, unrolled: this is the per-op overhead
             a, b = tensors
-            arrays = (a.data, b.data)
+            arrays = (a.array, b.array)
             needs = (a.requires_grad, b.requires_grad) if _grad_enabled else _NO_NEEDS[2]
         elif n == 1:
-            arrays = (tensors[0].data,)
+            arrays = (tensors[0].array,)
             needs = (tensors[0].requires_grad,) if _grad_enabled else _NO_NEEDS[1]
         else:
-            arrays = [t.data for t in tensors]
+            arrays = [t.array for t in tensors]
             needs = tuple([t.requires_grad for t in tensors]) if _grad_enabled else \
                 (_NO_NEEDS[n] if n < 8 else (False,) * n)
         record = True in needs
@@ -241,7 +241,7 @@ class Function:
         if type(out) is not _ndarray:
             out = _as_array(out, fn.xp)
         result = _new(_Tensor)
-        result.data = out
+        result.array = out
         result.grad = None
         result._hooks = None
         result._version = 0
@@ -293,7 +293,7 @@ def _run_hooks(hooks, grad):
     for hook in hooks:
         new = hook(_Tensor._wrap(grad))
         if new is not None:
-            new = new.data if isinstance(new, _Tensor) else array_module(grad).asarray(new)
+            new = new.array if isinstance(new, _Tensor) else array_module(grad).asarray(new)
             if new.shape != grad.shape:
                 raise RuntimeError(
                     f"a gradient hook ({getattr(hook, '__name__', type(hook).__name__)}) "
@@ -307,12 +307,12 @@ def _run_hooks(hooks, grad):
 def _fit_grad(dx, parent, node):
     """Bring a returned gradient to the parent's shape, with a clear error when it cannot."""
     if isinstance(dx, _Tensor):
-        dx = dx.data
+        dx = dx.array
     elif isinstance(dx, np.generic):
         dx = np.asarray(dx)
     elif not hasattr(dx, "shape"):
-        dx = array_module(parent.data).asarray(dx, dtype=parent.data.dtype)
-    shape = parent.data.shape
+        dx = array_module(parent.array).asarray(dx, dtype=parent.array.dtype)
+    shape = parent.array.shape
     if dx.shape == shape:
         return dx
     try:
@@ -358,24 +358,24 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
             "backward(): this tensor does not require grad and has no grad_fn "
             "(no input of the computation had requires_grad=True, or it ran under no_grad)"
         )
-    xp = array_module(tensor.data)
+    xp = array_module(tensor.array)
     owners = set()  # ids of base arrays already held by a .grad or by the caller
     if gradient is None:
-        if tensor.data.size != 1:
+        if tensor.array.size != 1:
             raise RuntimeError(
                 f"backward() without a gradient works only for a single-element tensor; this "
                 f"one has shape {tuple(tensor.shape)}: pass gradient= of that shape, or reduce "
                 f"it first (e.g. .sum())"
             )
-        grad = xp.ones_like(tensor.data)
+        grad = xp.ones_like(tensor.array)
     else:
-        grad = gradient.data if isinstance(gradient, _Tensor) else xp.asarray(gradient)
-        if grad.shape != tensor.data.shape:
+        grad = gradient.array if isinstance(gradient, _Tensor) else xp.asarray(gradient)
+        if grad.shape != tensor.array.shape:
             raise RuntimeError(
                 f"backward(): gradient has shape {tuple(grad.shape)} but the tensor has shape "
-                f"{tuple(tensor.data.shape)}"
+                f"{tuple(tensor.array.shape)}"
             )
-        grad = grad.astype(tensor.data.dtype, copy=False)
+        grad = grad.astype(tensor.array.dtype, copy=False)
         owners.add(id(grad if grad.base is None else grad.base))  # the caller's: copy it
     root = tensor._ctx
     if root is None:
@@ -415,12 +415,12 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
             for p, need, dx in zip(parents, node.needs_input_grad, dxs, strict=False):
                 c = p._ctx
                 if need and dx is not None:
-                    if type(dx) is not _ndarray or dx.shape != p.data.shape:
+                    if type(dx) is not _ndarray or dx.shape != p.array.shape:
                         dx = _fit_grad(dx, p, node)
                     if c is None:
                         g = p.grad
                         if g is not None and not p._hooks:
-                            g.data += dx  # its own array from an earlier pass: add in place
+                            g.array += dx  # its own array from an earlier pass: add in place
                         else:
                             entry = leaves.get(id(p))
                             if entry is None:
@@ -480,7 +480,7 @@ def _store_leaf(tensor, grad, owners):
     """Run the leaf's hooks, then add `grad` into `tensor.grad` (created on first use)."""
     if tensor._hooks:
         grad = _run_hooks(tensor._hooks, grad)
-    data = tensor.data
+    data = tensor.array
     if grad.dtype != data.dtype:
         grad = grad.astype(data.dtype)
     if grad.shape != data.shape:
@@ -488,7 +488,7 @@ def _store_leaf(tensor, grad, owners):
     if tensor.grad is None:
         tensor.grad = _Tensor._wrap(_owned(grad, owners))
     else:
-        tensor.grad.data += grad
+        tensor.grad.array += grad
 
 
 def _store_retained(node, dy, owners):
@@ -496,9 +496,9 @@ def _store_retained(node, dy, owners):
     t = node.retained()
     if t is None:
         return
-    if dy.dtype != t.data.dtype:
-        dy = dy.astype(t.data.dtype)
+    if dy.dtype != t.array.dtype:
+        dy = dy.astype(t.array.dtype)
     if t.grad is None:
         t.grad = _Tensor._wrap(_owned(dy, owners))
     else:
-        t.grad.data += dy
+        t.grad.array += dy

@@ -26,7 +26,7 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     given; integers stay int64, booleans stay bool.
     """
     arr = _convert(data, dtype)
-    if arr is data or (isinstance(data, Tensor) and arr is data.data):
+    if arr is data or (isinstance(data, Tensor) and arr is data.array):
         arr = arr.copy()
     if device is not None:
         arr = move(arr, device)
@@ -150,7 +150,7 @@ def randint(low, high=None, size=(), dtype=None, device=None):
 def _like(t, dtype):
     if not isinstance(t, Tensor):
         raise TypeError(f"expected a Tensor, got {type(t).__name__}")
-    return t.data.dtype if dtype is None else to_dtype(dtype)
+    return t.array.dtype if dtype is None else to_dtype(dtype)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):

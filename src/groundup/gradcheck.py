@@ -25,7 +25,7 @@ def _as_inputs(inputs):
         inputs = (inputs,)
     out = []
     for x in inputs:
-        if isinstance(x, Tensor) and x.data.dtype.kind == "f":
+        if isinstance(x, Tensor) and x.array.dtype.kind == "f":
             t = Tensor._wrap(np.array(x.numpy(), dtype=np.float64, order="C"))
             t.requires_grad = x.requires_grad
         elif isinstance(x, np.ndarray) and x.dtype.kind == "f":
@@ -70,7 +70,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     rng = np.random.default_rng(seed)
     weights = [
         rng.standard_normal(o.shape)
-        if isinstance(o, Tensor) and o.data.dtype.kind == "f" else None
+        if isinstance(o, Tensor) and o.array.dtype.kind == "f" else None
         for o in outs
     ]
     seeded = [(o, w) for o, w in zip(outs, weights, strict=False)
@@ -94,7 +94,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
                     f"gradcheck: input {i} has shape {tuple(x.shape)} but its gradient has "
                     f"shape {tuple(analytic.shape)}"
                 )
-        flat = x.data.reshape(-1)  # a view: x.data is C-contiguous
+        flat = x.array.reshape(-1)  # a view: x.array is C-contiguous
         numeric = np.zeros(flat.size)
         with no_grad():
             for j in range(flat.size):

@@ -1,6 +1,7 @@
 """Tensor: an n-dimensional array with an optional gradient and graph link.
 
-A Tensor holds a backend array (`data`), its gradient (`grad`, a Tensor or
+A Tensor holds a backend array (`array`; `.data` is, as in PyTorch, a detached
+Tensor sharing it), its gradient (`grad`, a Tensor or
 None), `requires_grad`, and `_ctx`: the Function that produced it (None for a
 leaf). Operators and methods are thin calls into `groundup.ops`.
 """
@@ -30,7 +31,7 @@ def _convert(data, dtype=None, keep_float64=False):
     with a TypeError / ValueError that names what was received.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     dtype = to_dtype(dtype)
     if dtype is not None and dtype.kind not in "fiub":
         raise TypeError(f"unsupported tensor dtype {dtype}; expected a float, int or bool dtype")
@@ -65,14 +66,14 @@ class Tensor:
     # _version: the in-place-change clock's value at this Tensor's last change through its
     # methods or an optimizer step (autograd.mark_changed); backward compares it with the
     # clock value each op recorded at forward time
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_hooks", "_version", "__weakref__")
+    __slots__ = ("array", "grad", "requires_grad", "_ctx", "_hooks", "_version", "__weakref__")
     __array_ufunc__ = None  # so `ndarray (op) Tensor` calls the Tensor's reflected operator
 
     def __init__(self, data, requires_grad=False, dtype=None):
         arr = _convert(data, dtype)
         if arr is data:
             arr = arr.copy()
-        self.data = arr
+        self.array = arr
         self.grad = None
         self._ctx = None
         self._hooks = None
@@ -85,7 +86,7 @@ class Tensor:
     def _wrap(array, requires_grad=False):
         """A Tensor around an existing backend array (no copy, no checks)."""
         t = Tensor.__new__(Tensor)
-        t.data = array
+        t.array = array
         t.grad = None
         t.requires_grad = requires_grad
         t._ctx = None
@@ -96,19 +97,19 @@ class Tensor:
     # ------------------------------------------------------------------ info
     @property
     def shape(self):
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self):
-        return self.data.dtype.type
+        return self.array.dtype.type
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def device(self):
-        return device_of(self.data)
+        return device_of(self.array)
 
     @property
     def is_leaf(self):
@@ -127,18 +128,18 @@ class Tensor:
         return ops.transpose(self, -2, -1)
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     def numel(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     def dim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def __iter__(self):
         for i in range(len(self)):
@@ -147,10 +148,10 @@ class Tensor:
     def __repr__(self):
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         extra = ""
-        dt = self.data.dtype
+        dt = self.array.dtype
         if self.device != "cpu":
             extra += f", device='{self.device}'"
-        if dt not in _REPR_IMPLIED_DTYPES or (dt.kind != "f" and self.data.size == 0):
+        if dt not in _REPR_IMPLIED_DTYPES or (dt.kind != "f" and self.array.size == 0):
             extra += f", dtype={dt}"
         if self._ctx is not None:
             extra += f", grad_fn=<{type(self._ctx).__name__}>"
@@ -163,19 +164,19 @@ class Tensor:
     # ------------------------------------------------------------ conversion
     def numpy(self):
         """The data as a NumPy ndarray (copied from the GPU if needed; shares memory on CPU)."""
-        return move(self.data, "cpu")
+        return move(self.array, "cpu")
 
     def __array__(self, dtype=None, copy=None):
         a = self.numpy()
         return a if dtype is None else a.astype(dtype)
 
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(
                 f"item(): only a one-element tensor converts to a Python number; "
                 f"this one has shape {tuple(self.shape)}"
             )
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     def tolist(self):
         return self.numpy().tolist()
@@ -187,14 +188,14 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous"
+                f"the truth value of a tensor with {self.array.size} elements is ambiguous"
             )
         return bool(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only one-element integer tensors can be used as an index")
         return int(self.item())
 
@@ -210,9 +211,9 @@ class Tensor:
         ):
             device, dtype = None, device
         out = self
-        if dtype is not None and to_dtype(dtype) != self.data.dtype:
+        if dtype is not None and to_dtype(dtype) != self.array.dtype:
             out = ops.cast(out, dtype=to_dtype(dtype))
-        if device is not None and device_of(out.data) != normalize_device(device):
+        if device is not None and device_of(out.array) != normalize_device(device):
             out = ops.to_device(out, device=device)
         return out
 
@@ -247,9 +248,24 @@ class Tensor:
         """Backpropagate from this tensor into the .grad of every leaf that requires grad."""
         autograd.backward(self, gradient, retain_graph, create_graph)
 
+    @property
+    def data(self):
+        """This tensor's values as a new leaf Tensor sharing its memory, as in PyTorch.
+
+        In-place changes through it (`p.data.add_(...)`, `m.weight.data.normal_()`) are
+        not recorded by autograd. The raw backend array is `.array`.
+        """
+        return Tensor._wrap(self.array)
+
+    @data.setter
+    def data(self, value):
+        """Replace this tensor's values (a Tensor or an array of the same shape or not)."""
+        arr = value.array if isinstance(value, Tensor) else _convert(value, self.array.dtype)
+        self.array = arr
+
     def detach(self):
         """The same data, cut from the graph (shares memory)."""
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self.array)
 
     def detach_(self):
         """Cut this tensor from the graph in place (it becomes a leaf)."""
@@ -258,9 +274,9 @@ class Tensor:
         return self
 
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self.array.dtype.kind != "f":
             raise RuntimeError(
-                f"only floating-point tensors can require gradients; this one is {self.data.dtype}"
+                f"only floating-point tensors can require gradients; this one is {self.array.dtype}"
             )
         if not requires_grad and self._ctx is not None:
             raise RuntimeError("requires_grad_(False) on a non-leaf tensor; use detach()")
@@ -316,24 +332,24 @@ class Tensor:
 
     def zero_(self):
         self._check_inplace("zero_")
-        self.data[...] = 0
+        self.array[...] = 0
         return self
 
     def fill_(self, value):
         self._check_inplace("fill_")
-        self.data[...] = value
+        self.array[...] = value
         return self
 
     def copy_(self, src):
         self._check_inplace("copy_")
-        src = src.data if isinstance(src, Tensor) else src
-        self.data[...] = src
+        src = src.array if isinstance(src, Tensor) else src
+        self.array[...] = src
         return self
 
     def add_(self, other, alpha=1):
         self._check_inplace("add_")
-        other = other.data if isinstance(other, Tensor) else other
-        self.data += other * alpha if alpha != 1 else other
+        other = other.array if isinstance(other, Tensor) else other
+        self.array += other * alpha if alpha != 1 else other
         return self
 
     def sub_(self, other):
@@ -341,23 +357,23 @@ class Tensor:
 
     def mul_(self, other):
         self._check_inplace("mul_")
-        self.data *= other.data if isinstance(other, Tensor) else other
+        self.array *= other.array if isinstance(other, Tensor) else other
         return self
 
     def __setitem__(self, index, value):
         self._check_inplace("__setitem__")
         if isinstance(index, Tensor):
-            index = index.data
+            index = index.array
         elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-        self.data[index] = value.data if isinstance(value, Tensor) else value
+            index = tuple(i.array if isinstance(i, Tensor) else i for i in index)
+        self.array[index] = value.array if isinstance(value, Tensor) else value
 
     def clone(self):
         return ops.clone(self)
 
     def contiguous(self):
         """Self when C-contiguous, else a contiguous (differentiable) copy."""
-        if self.data.flags.c_contiguous:
+        if self.array.flags.c_contiguous:
             return self
         return ops.clone(self)
 

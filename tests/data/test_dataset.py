@@ -29,7 +29,7 @@ def test_tensor_dataset_items_and_dtype_rules():
     t = gu.tensor(X, dtype=gu.float64)
     ds64 = TensorDataset(t, y)
     assert ds64[0][0].dtype == np.float64
-    assert ds64.arrays[0] is t.data
+    assert ds64.arrays[0] is t.array
     assert isinstance(ds.tensors[0], gu.Tensor) and ds.tensors[0].shape == (10, 3)
 
 
@@ -38,7 +38,7 @@ def test_tensor_dataset_batch_indexing_is_a_copy():
     ds = TensorDataset(X.astype(np.float32), y)
     xb, yb = ds[2:5]
     assert xb.shape == (3, 3) and list(yb.numpy()) == [2, 3, 4]
-    xb.data[...] = 0
+    xb.array[...] = 0
     assert ds.arrays[0][2, 0] != 0
     _, yb = ds[np.array([7, 1])]
     assert list(yb.numpy()) == [7, 1]

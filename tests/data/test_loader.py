@@ -73,7 +73,7 @@ def test_batches_are_fresh_arrays():
     X = np.arange(12, dtype=np.float32).reshape(6, 2)
     for shuffle in (False, True):
         for xb in DataLoader(X, batch_size=3, shuffle=shuffle, seed=0):
-            xb.data[...] = -1
+            xb.array[...] = -1
         assert X.min() >= 0
 
 

@@ -128,9 +128,9 @@ def test_trunc_normal():
 
 def test_in_place_and_dtype_kept():
     t = big(20, 10, dtype=gu.float64)
-    data = t.data
+    data = t.array
     out = init.kaiming_uniform_(t)
-    assert out is t and t.data is data and t.dtype == gu.float64
+    assert out is t and t.array is data and t.dtype == gu.float64
     t32 = big(20, 10)
     init.normal_(t32)
     assert t32.dtype == gu.float32

@@ -48,7 +48,7 @@ def test_parameter_basics():
     assert not q.requires_grad
     t = gu.zeros(3, dtype=gu.float64)
     shared = nn.Parameter(t)
-    assert shared.data is t.data and shared.dtype == gu.float64
+    assert shared.array is t.array and shared.dtype == gu.float64
     assert nn.Parameter(np.ones(3)).dtype == gu.float32
     i = nn.Parameter(gu.tensor([1, 2]), requires_grad=False)
     assert i.dtype == gu.int64
@@ -323,7 +323,7 @@ def test_deepcopy():
     h = copy.deepcopy(g)
     assert list(h.state_dict()) == list(g.state_dict())
     assert h.scale is not g.scale and isinstance(h.scale, nn.Parameter)
-    h.scale.data[...] = 9
+    h.scale.array[...] = 9
     assert g.scale.numpy()[0] == 1
 
 

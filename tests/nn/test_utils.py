@@ -58,7 +58,7 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
 def test_clip_grad_norm_zero_norm_type_follows_torch():
     torch = require_torch()
     gp, tp = pair()
-    gp[1].grad.data[:] = 0
+    gp[1].grad.array[:] = 0
     tp[1].grad.zero_()
     got = clip_grad_norm_(gp, 1.0, norm_type=0)
     want = torch.nn.utils.clip_grad_norm_(tp, 1.0, norm_type=0)
@@ -90,9 +90,9 @@ def test_clip_grad_norm_float64():
 
 def test_clip_grad_norm_scales_in_place():
     gp, _ = pair(scale=10.0)
-    arrays = [p.grad.data for p in gp]
+    arrays = [p.grad.array for p in gp]
     clip_grad_norm_(gp, 1.0)
-    assert all(p.grad.data is a for p, a in zip(gp, arrays, strict=True))
+    assert all(p.grad.array is a for p, a in zip(gp, arrays, strict=True))
     assert get_total_norm([p.grad for p in gp]).item() == pytest.approx(1.0, rel=1e-5)
 
 
@@ -107,7 +107,7 @@ def test_clip_grad_norm_no_grads():
 def test_nonfinite_norm():
     torch = require_torch()
     gp, tp = pair()
-    gp[0].grad.data[0, 0] = np.inf
+    gp[0].grad.array[0, 0] = np.inf
     tp[0].grad[0, 0] = math.inf
     with pytest.raises(RuntimeError, match="non-finite"):
         clip_grad_norm_(gp, 1.0, error_if_nonfinite=True)
@@ -149,13 +149,13 @@ def test_parameters_to_vector_matches_torch_and_is_differentiable():
 def test_vector_to_parameters_round_trip_in_place():
     torch = require_torch()
     gp, tp = pair()
-    data = [p.data for p in gp]
-    total = sum(p.data.size for p in gp)
+    data = [p.array for p in gp]
+    total = sum(p.array.size for p in gp)
     vec = np.linspace(-1, 1, total)
     vector_to_parameters(gu.tensor(vec), gp)
     torch.nn.utils.vector_to_parameters(torch.tensor(vec, dtype=torch.float32), tp)
     for p, q, d in zip(gp, tp, data, strict=True):
-        assert p.data is d and p.dtype == np.float32
+        assert p.array is d and p.dtype == np.float32
         np.testing.assert_array_equal(p.numpy(), q.detach().numpy())
     np.testing.assert_allclose(parameters_to_vector(gp).numpy(), vec, rtol=1e-6)
 

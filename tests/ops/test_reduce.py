@@ -298,8 +298,8 @@ def test_backward_leaves_dy_and_grads_writeable():
         g0 = g.copy()
         y.backward(g)
         np.testing.assert_array_equal(g, g0)
-        assert t.grad.data.flags.writeable
-        t.grad.data += 1
+        assert t.grad.array.flags.writeable
+        t.grad.array += 1
 
 
 def test_empty_dim_tuple():

@@ -30,7 +30,7 @@ def test_views_share_memory():
     t = gu.tensor(randn(2, 3, 4))
     for y in (t.reshape(6, 4), t.transpose(0, 2), t.permute(2, 0, 1), t[1], t[:, ::2],
               t.expand(5, 2, 3, 4), t.unsqueeze(1), t.flatten(1), gu.flip(t, 0)):
-        assert np.shares_memory(y.data, t.data)
+        assert np.shares_memory(y.array, t.array)
 
 
 @pytest.mark.parametrize("shape, d0, d1", [((2, 3), 0, 1), ((2, 3, 4), -1, 0), ((2, 3), 1, 1),
@@ -179,5 +179,5 @@ def test_backward_leaves_dy_alone():
         g0 = g.copy()
         y.backward(g)
         np.testing.assert_array_equal(g, g0)
-        assert t.grad.data.flags.writeable
-        t.grad.data += 1
+        assert t.grad.array.flags.writeable
+        t.grad.array += 1

@@ -120,15 +120,15 @@ def test_params_without_grad_are_skipped_and_get_no_state():
 
 def test_step_is_in_place_and_leaves_grad_alone():
     (p,) = leaves((3, 4))
-    data = p.data
+    data = p.array
     opt = Adam([p], lr=0.1, weight_decay=0.1, maximize=True)
     set_grads([p], 1)
     grad = p.grad.numpy().copy()
-    grad_array = p.grad.data
+    grad_array = p.grad.array
     for _ in range(3):
         opt.step()
-    assert p.data is data
-    assert p.grad.data is grad_array
+    assert p.array is data
+    assert p.grad.array is grad_array
     np.testing.assert_array_equal(p.grad.numpy(), grad)
     assert p.dtype == np.float32
     assert all(v.dtype == np.float32 for v in opt.state[p].values() if hasattr(v, "dtype"))
@@ -139,7 +139,7 @@ def test_numpy_float64_hyperparameters_do_not_upcast():
     opt = Adam([p], lr=np.float64(0.1), betas=(np.float64(0.9), np.float64(0.99)))
     set_grads([p], 0)
     opt.step()
-    assert p.data.dtype == np.float32
+    assert p.array.dtype == np.float32
     assert opt.state[p]["exp_avg"].dtype == np.float32
 
 
@@ -152,7 +152,7 @@ def test_grad_shape_mismatch_is_a_clear_error_and_dtype_is_cast():
     p.grad = gu.tensor(np.ones(3), dtype=np.float64)
     before = p.numpy().copy()
     opt.step()
-    assert p.data.dtype == np.float32
+    assert p.array.dtype == np.float32
     np.testing.assert_allclose(p.numpy(), before - 0.1, rtol=1e-6)
 
 

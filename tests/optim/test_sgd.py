@@ -60,7 +60,7 @@ def test_momentum_buffer_is_a_copy_and_state_names_match_torch():
     torch = require_torch()
     gp, tp, opt, topt = run_pair(SGD, torch.optim.SGD, steps=1, lr=0.1, momentum=0.9)
     buf = opt.state[gp[0]]["momentum_buffer"]
-    assert buf is not gp[0].grad.data
+    assert buf is not gp[0].grad.array
     np.testing.assert_array_equal(buf, gp[0].grad.numpy())
     assert set(opt.state_dict()["state"][0]) == set(topt.state_dict()["state"][0])
     _, _, plain, _ = run_pair(SGD, torch.optim.SGD, steps=1, lr=0.1)

@@ -37,7 +37,7 @@ class Dataset:
 def _as_array(value, position):
     """A backend array for TensorDataset, with gu.tensor's dtype rules (float64 -> float32)."""
     if isinstance(value, Tensor):
-        return value.data  # a Tensor already carries the dtype it was made with
+        return value.array  # a Tensor already carries the dtype it was made with
     try:
         return _convert(value)
     except TypeError as e:

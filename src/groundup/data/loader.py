@@ -72,7 +72,7 @@ def _collate(samples, where):
     first = samples[0]
     if isinstance(first, Tensor):
         _check_all(samples, Tensor, where, "a Tensor")
-        return Tensor._wrap(_stack([s.data for s in samples], where))  # Tensors keep their dtype
+        return Tensor._wrap(_stack([s.array for s in samples], where))  # Tensors keep their dtype
     if isinstance(first, (str, bytes)):
         return list(samples)
     if isinstance(first, (np.ndarray, np.generic)):

@@ -50,7 +50,7 @@ class SafetensorsError(ValueError):
 def _to_array(value, name, what):
     """A C-contiguous little-endian NumPy array for `value`, or a clear TypeError."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if type(value).__module__.startswith("cupy"):
         value = move(value, "cpu")
     if isinstance(value, (bool, int, float, np.generic)):

@@ -77,8 +77,8 @@ def summary(module, input_shape, dtype=None, print_fn=print):
             and isinstance(shapes[0], (list, tuple))):
         shapes = [shapes]
     params = list(module.parameters())
-    float_params = [p for p in params if p.data.dtype.kind == "f"]
-    ref = float_params[0].data if float_params else np.zeros(0, np.float32)
+    float_params = [p for p in params if p.array.dtype.kind == "f"]
+    ref = float_params[0].array if float_params else np.zeros(0, np.float32)
     dt = to_dtype(dtype) if dtype is not None else ref.dtype
     inputs = [Tensor._wrap(move(np.zeros(tuple(s), dt), device_of(ref))) for s in shapes]
 

@@ -58,8 +58,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout: probability p must be a number in [0, 1], got {p!r}")
     if not training or p == 0:
         return input
-    if input.data.dtype.kind != "f":
-        raise TypeError(f"dropout: expected a floating-point input, got {input.data.dtype}")
+    if input.array.dtype.kind != "f":
+        raise TypeError(f"dropout: expected a floating-point input, got {input.array.dtype}")
     return Dropout.apply(input, p=float(p))
 
 
@@ -113,7 +113,7 @@ def embedding(input, weight, padding_idx=None):
 
     Indices must lie in [0, V); the row `padding_idx` (if given) receives no gradient.
     """
-    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    idx = input.array if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer tensor, got dtype {idx.dtype}")
     if weight.ndim != 2:

@@ -74,8 +74,8 @@ def _calculate_correct_fan(tensor, mode):
 
 
 def _fill(tensor, values):
-    """Write float64 samples into tensor.data (cast to its dtype, on its device)."""
-    data = tensor.data
+    """Write float64 samples into tensor.array (cast to its dtype, on its device)."""
+    data = tensor.array
     data[...] = move(np.asarray(values, dtype=np.float64).astype(data.dtype, copy=False),
                      device_of(data))
     return tensor
@@ -121,7 +121,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
 
 def constant_(tensor, val):
-    tensor.data[...] = val
+    tensor.array[...] = val
     return tensor
 
 
@@ -190,10 +190,10 @@ def orthogonal_(tensor, gain=1.0, generator=None):
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_: needs at least 2 dimensions, got shape "
                          f"{tuple(tensor.shape)}")
-    if tensor.data.size == 0:
+    if tensor.array.size == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
+    cols = tensor.array.size // rows
     flat = _gen(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T

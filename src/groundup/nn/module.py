@@ -50,12 +50,12 @@ class Parameter(Tensor):
         if data is None:
             arr = np.empty((0,), np.float32)
         elif isinstance(data, Tensor):
-            arr = data.data
+            arr = data.array
         else:
             arr = _convert(data)
             if arr is data:
                 arr = arr.copy()
-        self.data = arr
+        self.array = arr
         self.grad = None
         self._ctx = None
         self._hooks = None
@@ -319,7 +319,7 @@ class Module:
 
     def num_parameters(self, trainable_only=False):
         """The number of parameter elements (each shared parameter counted once)."""
-        return sum(int(p.data.size) for p in self.parameters()
+        return sum(int(p.array.size) for p in self.parameters()
                    if p.requires_grad or not trainable_only)
 
     # -------------------------------------------------------- mode and grads
@@ -352,7 +352,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad.data[...] = 0
+                p.grad.array[...] = 0
 
     def apply(self, fn):
         """Call `fn(module)` on every child (recursively) and then on self; returns self."""
@@ -371,11 +371,11 @@ class Module:
     # -------------------------------------------------------- dtype / device
     def _apply_to_arrays(self, fn):
         for p in self.parameters():
-            p.data = fn(p.data)
+            p.array = fn(p.array)
             if p.grad is not None:
-                p.grad.data = fn(p.grad.data)
+                p.grad.array = fn(p.grad.array)
         for b in self.buffers():
-            b.data = fn(b.data)
+            b.array = fn(b.array)
         return self
 
     def to(self, *args, device=None, dtype=None):
@@ -428,10 +428,10 @@ class Module:
         path.add(id(self))
         params, children = _direct_members(self)
         for name, p in params:
-            out[prefix + name] = p if keep_vars else np.array(move(p.data, "cpu"))
+            out[prefix + name] = p if keep_vars else np.array(move(p.array, "cpu"))
         for name, b, persistent in self._buffer_items():
             if persistent:
-                out[prefix + name] = b if keep_vars else np.array(move(b.data, "cpu"))
+                out[prefix + name] = b if keep_vars else np.array(move(b.array, "cpu"))
         for name, m in children:
             if id(m) not in path:
                 m._save_to(out, f"{prefix}{name}.", keep_vars, path)
@@ -456,7 +456,7 @@ class Module:
             if key not in state_dict:
                 continue
             arr = _to_numpy(state_dict[key], key)
-            want = target.data
+            want = target.array
             if tuple(arr.shape) != tuple(want.shape):
                 errors.append(f"size mismatch for {key}: the model has shape {tuple(want.shape)}, "
                               f"the state dict has shape {tuple(arr.shape)}")
@@ -481,7 +481,7 @@ class Module:
                 f"the model is unchanged):\n\t" + "\n\t".join(lines)
             )
         for key, arr in arrays.items():
-            target = targets[key].data
+            target = targets[key].array
             target[...] = move(arr, device_of(target))
         return IncompatibleKeys(missing, unexpected)
 

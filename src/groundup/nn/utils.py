@@ -61,7 +61,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
     Equals the norm of all their elements joined into one vector (for
     norm_type 0, PyTorch's rule: the count of non-zero per-tensor norms).
     """
-    arrays = [t.data if isinstance(t, Tensor) else t for t in
+    arrays = [t.array if isinstance(t, Tensor) else t for t in
               ([tensors] if isinstance(tensors, Tensor) else list(tensors))]
     norm_type = float(norm_type)
     if not arrays:
@@ -90,7 +90,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm):
         return
     for p in params:
         if p.grad is not None:
-            p.grad.data *= coef
+            p.grad.array *= coef
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
@@ -106,7 +106,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         >>> opt.step()
     """
     params = _as_list(parameters, "clip_grad_norm_")
-    grads = [p.grad.data for p in params if p.grad is not None]
+    grads = [p.grad.array for p in params if p.grad is not None]
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     clip_grads_with_norm_(params, max_norm, total)
     return total
@@ -127,7 +127,7 @@ def clip_grad_value_(parameters, clip_value):
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
     for p in params:
         if p.grad is not None:
-            g = p.grad.data
+            g = p.grad.array
             array_module(g).clip(g, -clip_value, clip_value, out=g)
 
 
@@ -157,7 +157,7 @@ def parameters_to_vector(parameters):
     params = _as_list(parameters, "parameters_to_vector")
     if not params:
         raise ValueError("parameters_to_vector: got no parameters")
-    dtypes = {p.data.dtype for p in params}
+    dtypes = {p.array.dtype for p in params}
     if len(dtypes) > 1:
         raise TypeError(
             f"parameters_to_vector: all parameters must have one dtype, got "
@@ -175,7 +175,7 @@ def vector_to_parameters(vec, parameters):
             f"vector_to_parameters: expected a 1-d vector, got shape {tuple(vec.shape)}"
         )
     params = _as_list(parameters, "vector_to_parameters")
-    total = sum(p.data.size for p in params)
+    total = sum(p.array.size for p in params)
     if vec.shape[0] != total:
         raise ValueError(
             f"vector_to_parameters: the vector has {vec.shape[0]} elements but the parameters "
@@ -183,6 +183,6 @@ def vector_to_parameters(vec, parameters):
         )
     start = 0
     for p in params:
-        n = p.data.size
-        p.data[...] = vec.data[start:start + n].reshape(p.data.shape)
+        n = p.array.size
+        p.array[...] = vec.array[start:start + n].reshape(p.array.shape)
         start += n

@@ -92,11 +92,11 @@ def _tensor(x):
 def _float(x, name):
     """A float tensor: integer/bool inputs of smooth activations become float32, as in PyTorch."""
     x = _tensor(x)
-    kind = x.data.dtype.kind
+    kind = x.array.dtype.kind
     if kind != "f":
         if kind not in "iub":
-            raise TypeError(f"{name}: expected a numeric tensor, got dtype {x.data.dtype}")
-        return Tensor._wrap(x.data.astype(np.float32))
+            raise TypeError(f"{name}: expected a numeric tensor, got dtype {x.array.dtype}")
+        return Tensor._wrap(x.array.astype(np.float32))
     return x
 
 
@@ -107,7 +107,7 @@ def _needs(fn):
 def _apply(cls, x, **config):
     """cls.apply(x), with a 0-d x run as shape (1,): NumPy turns 0-d results into scalars,
     which the in-place steps of the forward and backward cannot write into."""
-    if x.data.ndim == 0:
+    if x.array.ndim == 0:
         return cls.apply(x.reshape(1), **config).reshape(())
     return cls.apply(x, **config)
 
@@ -457,7 +457,7 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
     x = _tensor(x)
-    if x.data.dtype.kind == "f":
+    if x.array.dtype.kind == "f":
         min_val, max_val = float(min_val), float(max_val)
     return _apply(Hardtanh, x, lo=min_val, hi=max_val)
 

@@ -16,8 +16,8 @@ def as_tensor(value, like=None):
     if isinstance(value, Tensor):
         return value
     if like is not None:
-        ref = like.data.dtype
-        xp = array_module(like.data)
+        ref = like.array.dtype
+        xp = array_module(like.array)
         if isinstance(value, np.generic) and value.dtype.kind in "biuf":
             value = value.item()  # NumPy scalars act as Python scalars, as in PyTorch
         vtype = type(value)
@@ -47,7 +47,7 @@ def as_tensor(value, like=None):
 
 def binary_operands(a, b):
     """Both operands as Tensors with PyTorch's promotion of int and float."""
-    if type(a) is Tensor and type(b) is Tensor and a.data.dtype == b.data.dtype:
+    if type(a) is Tensor and type(b) is Tensor and a.array.dtype == b.array.dtype:
         return a, b
     if not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
@@ -55,11 +55,11 @@ def binary_operands(a, b):
         a = as_tensor(a, b)
     elif not isinstance(b, Tensor):
         b = as_tensor(b, a)
-    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    ka, kb = a.array.dtype.kind, b.array.dtype.kind
     if ka != "f" and kb == "f":
-        a = Tensor._wrap(a.data.astype(b.data.dtype))
+        a = Tensor._wrap(a.array.astype(b.array.dtype))
     elif kb != "f" and ka == "f":
-        b = Tensor._wrap(b.data.astype(a.data.dtype))
+        b = Tensor._wrap(b.array.astype(a.array.dtype))
     return a, b
 
 

@@ -21,7 +21,7 @@ def _no_grad_binary(op, a, b):
     """A binary op whose result carries no gradient (comparisons, logic, floor division)."""
     a, b = binary_operands(a, b)
     try:
-        return Tensor._wrap(op(a.data, b.data))
+        return Tensor._wrap(op(a.array, b.array))
     except ValueError as e:
         if "could not be broadcast" not in str(e):
             raise
@@ -79,7 +79,7 @@ def _logical_xor(x, y):
 
 def logical_not(x):
     """not x element-wise (bool; nonzero counts as true)."""
-    return Tensor._wrap(~_bool(as_tensor(x).data))
+    return Tensor._wrap(~_bool(as_tensor(x).array))
 
 
 def logical_and(a, b):

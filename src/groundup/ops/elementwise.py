@@ -362,7 +362,7 @@ def pow(a, b):
     if isinstance(a, Tensor) and isinstance(b, (int, float, np.integer, np.floating)) and not \
             isinstance(b, (bool, np.bool_)):
         b = b.item() if isinstance(b, np.generic) else b  # a NumPy scalar must not upcast
-        if a.data.dtype.kind != "f" and (isinstance(b, float) or b < 0):
+        if a.array.dtype.kind != "f" and (isinstance(b, float) or b < 0):
             a = cast(a, np.float32)
         return PowScalar.apply(a, p=b)
     return Pow.apply(*binary_operands(a, b))
@@ -403,8 +403,8 @@ def minimum(a, b):
 def where(cond, a, b):
     """Element-wise select: `a` where `cond` is true, else `b` (cond gets no gradient)."""
     cond = as_tensor(cond)
-    if cond.data.dtype.kind != "b":
-        cond = Tensor._wrap(cond.data.astype(bool))
+    if cond.array.dtype.kind != "b":
+        cond = Tensor._wrap(cond.array.astype(bool))
     a, b = binary_operands(a, b)
     return Where.apply(cond, a, b)
 
@@ -421,7 +421,7 @@ def clamp(x, min=None, max=None):
         if max is not None:
             y = minimum(y, max)
         return y
-    if x.data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+    if x.array.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = cast(x, np.float32)  # an integer tensor clamped to a float bound becomes float
     return Clamp.apply(x, lo=min, hi=max)
 
@@ -432,7 +432,7 @@ def cast(x, dtype):
     dtype = to_dtype(dtype)
     x = as_tensor(x)
     if dtype.kind != "f":
-        return Tensor._wrap(x.data.astype(dtype))
+        return Tensor._wrap(x.array.astype(dtype))
     return Cast.apply(x, dtype=dtype)
 
 
@@ -448,6 +448,6 @@ def _float(x):
     """Transcendental functions of integer tensors return float32, as in PyTorch."""
     if type(x) is not Tensor:
         x = as_tensor(x)
-    if x.data.dtype.kind != "f":
-        return Tensor._wrap(x.data.astype(np.float32))
+    if x.array.dtype.kind != "f":
+        return Tensor._wrap(x.array.astype(np.float32))
     return x

@@ -136,7 +136,7 @@ def _gather_positions(xp, shape, index, dim):
 def _index_item(it, xp):
     """One index entry as NumPy understands it, and its kind: 'b' basic, 'i' ints, 'm' mask."""
     if isinstance(it, Tensor):
-        it = it.data
+        it = it.array
     elif isinstance(it, (list, range)):
         it = np.asarray(it) if len(it) else np.zeros(0, np.int64)
     if isinstance(it, (bool, np.bool_)):
@@ -165,7 +165,7 @@ def getitem(x, index):
     if type(index) is int or type(index) is slice:
         items, mode = index, "assign"
     else:
-        xp = array_module(x.data)
+        xp = array_module(x.array)
         parts = [_index_item(it, xp) for it in (index if type(index) is tuple else (index,))]
         kinds = "".join(k for _, k in parts)
         items = tuple(it for it, _ in parts)
@@ -191,8 +191,8 @@ def masked_fill(x, mask, value):
 
     value: a Python number or a 0-d tensor (which then gets the gradient sum(dy * mask))."""
     x = as_tensor(x)
-    mask = mask.data if isinstance(mask, Tensor) else mask
-    xp = array_module(x.data)
+    mask = mask.array if isinstance(mask, Tensor) else mask
+    xp = array_module(x.array)
     mask = xp.asarray(mask)
     if mask.dtype.kind != "b":
         raise TypeError(f"masked_fill: the mask must be a bool tensor, got dtype {mask.dtype}")
@@ -207,18 +207,18 @@ def masked_fill(x, mask, value):
         if value.ndim != 0:
             raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a "
                              f"tensor of shape {tuple(value.shape)}")
-        if value.requires_grad and x.data.dtype.kind == "f":
-            if value.data.dtype != x.data.dtype:
-                value = cast(value, x.data.dtype)
+        if value.requires_grad and x.array.dtype.kind == "f":
+            if value.array.dtype != x.array.dtype:
+                value = cast(value, x.array.dtype)
             return MaskedFill.apply(x, value, mask=mask, shape=shape)
-        value = value.data
+        value = value.array
     return MaskedFill.apply(x, mask=mask, value=value, shape=shape)
 
 
 def one_hot(x, num_classes=-1):
     """int64 one-hot encoding: shape x.shape + (num_classes,); -1 infers max(x) + 1."""
     x = as_tensor(x)
-    a = x.data
+    a = x.array
     xp = array_module(a)
     if a.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected an integer tensor of class indices, got {a.dtype}")
@@ -245,7 +245,7 @@ def gather(x, dim, index):
 
     index: int64 with x's ndim, each size <= x's except along dim; values in [0, S[dim])."""
     x = as_tensor(x)
-    idx = index.data if isinstance(index, Tensor) else array_module(x.data).asarray(index)
+    idx = index.array if isinstance(index, Tensor) else array_module(x.array).asarray(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got dtype {idx.dtype}")
     d = _dim("gather", dim, x.ndim)

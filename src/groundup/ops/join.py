@@ -108,7 +108,7 @@ class Pad(Function):
 
 
 def _float_target(tensors):
-    dtypes = [t.data.dtype for t in tensors]
+    dtypes = [t.array.dtype for t in tensors]
     if all(d == dtypes[0] for d in dtypes):
         return None
     floats = [d for d in dtypes if d.kind == "f"]
@@ -120,7 +120,7 @@ def _same_dtype(tensors):
     target = _float_target(tensors)
     if target is None:
         return tensors
-    return [t if t.data.dtype == target else cast(t, target) for t in tensors]
+    return [t if t.array.dtype == target else cast(t, target) for t in tensors]
 
 
 def _sequence(name, tensors):

@@ -199,9 +199,9 @@ def _shape(t):
 
 def matmul(a, b):
     """Matrix product with torch.matmul semantics (1-D, 2-D, batched, broadcast batch dims)."""
-    if type(a) is not Tensor or type(b) is not Tensor or a.data.dtype != b.data.dtype:
+    if type(a) is not Tensor or type(b) is not Tensor or a.array.dtype != b.array.dtype:
         a, b = binary_operands(a, b)
-    sa, sb = a.data.shape, b.data.shape
+    sa, sb = a.array.shape, b.array.shape
     if not sa or not sb:
         raise ValueError(
             f"matmul: both arguments must be at least 1-D, got shapes {sa} and {sb}"
@@ -224,9 +224,9 @@ def matmul(a, b):
 def linear(x, weight, bias=None):
     """y = x @ weight.T + bias, with x (..., in_features), weight (out, in), bias (out,)."""
     if (not isinstance(x, Tensor) or not isinstance(weight, Tensor)
-            or x.data.dtype != weight.data.dtype):  # (a Parameter is a Tensor: no conversion)
+            or x.array.dtype != weight.array.dtype):  # (a Parameter is a Tensor: no conversion)
         x, weight = binary_operands(x, weight)
-    sx, sw = x.data.shape, weight.data.shape
+    sx, sw = x.array.shape, weight.array.shape
     if len(sw) != 2:
         raise ValueError(
             f"linear: weight must be 2-D (out_features, in_features), got shape {sw}"
@@ -239,12 +239,12 @@ def linear(x, weight, bias=None):
         )
     if bias is None:
         return Linear.apply(x, weight)
-    if not isinstance(bias, Tensor) or bias.data.dtype != x.data.dtype:
+    if not isinstance(bias, Tensor) or bias.array.dtype != x.array.dtype:
         bias = binary_operands(x, bias)[1]
-    if bias.data.shape != (sw[0],):
+    if bias.array.shape != (sw[0],):
         raise ValueError(
             f"linear: bias must have shape ({sw[0]},) for weight of shape {sw}, got "
-            f"{bias.data.shape}"
+            f"{bias.array.shape}"
         )
     return Linear.apply(x, weight, bias)
 

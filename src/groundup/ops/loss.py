@@ -78,8 +78,8 @@ def _target_upstream(dy, reduction, norm):
 
 def _float_input(name, x, what="input"):
     x = as_tensor(x)
-    if x.data.dtype.kind != "f":
-        raise TypeError(f"{name}: {what} must be a floating-point tensor, got {x.data.dtype}")
+    if x.array.dtype.kind != "f":
+        raise TypeError(f"{name}: {what} must be a floating-point tensor, got {x.array.dtype}")
     return x
 
 
@@ -87,13 +87,13 @@ def _pair(name, input, target, same_shape=False):
     """input and target as float Tensors of one dtype (the wider), shapes checked."""
     x = _float_input(name, input)
     t = as_tensor(target, x)
-    if t.data.dtype.kind != "f":
-        t = Tensor._wrap(t.data.astype(x.data.dtype))
-    if t.data.dtype != x.data.dtype:  # promote to the wider float, as PyTorch does
-        if t.data.dtype.itemsize > x.data.dtype.itemsize:
-            x = cast(x, t.data.dtype)
+    if t.array.dtype.kind != "f":
+        t = Tensor._wrap(t.array.astype(x.array.dtype))
+    if t.array.dtype != x.array.dtype:  # promote to the wider float, as PyTorch does
+        if t.array.dtype.itemsize > x.array.dtype.itemsize:
+            x = cast(x, t.array.dtype)
         else:
-            t = cast(t, x.data.dtype)
+            t = cast(t, x.array.dtype)
     if same_shape:
         if t.shape != x.shape:
             raise ValueError(
@@ -121,11 +121,11 @@ def _constant(name, what, value, x, shape=None):
     """A weight-like constant as an array of x's dtype; shape-checked (exact or broadcast)."""
     if value is None:
         return None
-    arr = value.data if isinstance(value, Tensor) else np.asarray(value)
-    arr = array_module(x.data).asarray(arr)
+    arr = value.array if isinstance(value, Tensor) else np.asarray(value)
+    arr = array_module(x.array).asarray(arr)
     if arr.dtype.kind not in "fiub":
         raise TypeError(f"{name}: {what} must hold numbers, got dtype {arr.dtype}")
-    arr = arr.astype(x.data.dtype, copy=False)
+    arr = arr.astype(x.array.dtype, copy=False)
     if shape is not None:
         if arr.shape != shape:
             raise ValueError(f"{name}: {what} must have shape {shape}, got {tuple(arr.shape)}")
@@ -170,7 +170,7 @@ def _class_sum(xp, a, w):
 
 def _class_layout(name, x):
     """(number of classes, shape of a class-index target) of an input."""
-    shape = x.data.shape
+    shape = x.array.shape
     if len(shape) == 0:
         raise ValueError(f"{name}: input must have a class dimension, got a 0-d tensor")
     if len(shape) == 1:
@@ -192,15 +192,15 @@ def _class_indices(name, x, target, ignore_index):
     targets' range), so the loss must build the validity mask."""
     C, index_shape = _class_layout(name, x)
     t = as_tensor(target)
-    if t.data.shape == index_shape:
-        if t.data.dtype.kind not in "iu":
+    if t.array.shape == index_shape:
+        if t.array.dtype.kind not in "iu":
             raise TypeError(
                 f"{name}: a target of shape {tuple(t.shape)} holds class indices and must be "
-                f"an integer tensor (e.g. int64), got {t.data.dtype}"
+                f"an integer tensor (e.g. int64), got {t.array.dtype}"
                 + (f"; class probabilities need the input's shape {tuple(x.shape)}"
                    if name == "cross_entropy" else "")
             )
-        y = t.data
+        y = t.array
         ignorable = False
         if y.size:
             lo, hi = int(y.min()), int(y.max())
@@ -215,10 +215,10 @@ def _class_indices(name, x, target, ignore_index):
                     )
         return y, C, ignorable
     if name == "cross_entropy" and tuple(t.shape) == tuple(x.shape):
-        if t.data.dtype.kind != "f":
+        if t.array.dtype.kind != "f":
             raise TypeError(
                 f"{name}: a target of the input's shape {tuple(x.shape)} holds class "
-                f"probabilities and must be floating point, got {t.data.dtype}"
+                f"probabilities and must be floating point, got {t.array.dtype}"
             )
         return None, C, False
     also = f" or {tuple(x.shape)} of probabilities" if name == "cross_entropy" else ""
@@ -448,7 +448,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
                                   reduction=reduction, label_smoothing=label_smoothing)
     x, t = _pair(name, x, target, same_shape=True)
     if w is not None:
-        w = w.astype(x.data.dtype, copy=False)
+        w = w.astype(x.array.dtype, copy=False)
     return CrossEntropyProbs.apply(x, t, weight=w, reduction=reduction,
                                    label_smoothing=label_smoothing)
 

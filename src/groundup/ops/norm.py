@@ -50,16 +50,16 @@ def _check_affine(op, x, t, shape, what):
         raise TypeError(f"{op}: {what} must be a Tensor or None, got {type(t).__name__}")
     if tuple(t.shape) != tuple(shape):
         raise ValueError(f"{op}: expected {what} of shape {tuple(shape)}, got {tuple(t.shape)}")
-    if t.data.dtype != x.data.dtype:
-        raise TypeError(f"{op}: {what} has dtype {t.data.dtype} but the input has "
-                        f"{x.data.dtype}; convert one of them (.float() / .double())")
+    if t.array.dtype != x.array.dtype:
+        raise TypeError(f"{op}: {what} has dtype {t.array.dtype} but the input has "
+                        f"{x.array.dtype}; convert one of them (.float() / .double())")
 
 
 def _check_input(op, x, min_ndim=1):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor input, got {type(x).__name__}")
-    if x.data.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating-point input, got {x.data.dtype}")
+    if x.array.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {x.array.dtype}")
     if x.ndim < min_ndim:
         raise ValueError(f"{op}: expected an input with at least {min_ndim} dimensions, "
                          f"got shape {tuple(x.shape)}")
@@ -284,15 +284,15 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     if not training and (running_mean is None or running_var is None):
         raise ValueError("batch_norm: training=False needs running_mean and running_var "
                          "(pass training=True to use the batch statistics)")
-    if training and x.data.size // max(C, 1) <= 1:
+    if training and x.array.size // max(C, 1) <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                          f"got input of shape {tuple(x.shape)}")
     _check_affine("batch_norm", x, weight, (C,), "weight")
     _check_affine("batch_norm", x, bias, (C,), "bias")
     return BatchNorm.apply(
         x, *_params(weight, bias),
-        running_mean=None if running_mean is None else running_mean.data,
-        running_var=None if running_var is None else running_var.data,
+        running_mean=None if running_mean is None else running_mean.array,
+        running_var=None if running_var is None else running_var.array,
         training=bool(training), momentum=float(momentum), eps=float(eps),
         has_w=weight is not None, has_b=bias is not None,
     )

@@ -274,11 +274,11 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     name = "binary_cross_entropy"
     _check_reduction(name, reduction)
     x, t = _pair(name, input, target, same_shape=True)
-    if x.data.size and (x.data.min() < 0 or x.data.max() > 1):
+    if x.array.size and (x.array.min() < 0 or x.array.max() > 1):
         raise ValueError(
             f"{name}: input must hold probabilities in [0, 1] (apply sigmoid first, or use "
             f"binary_cross_entropy_with_logits); got values in "
-            f"[{float(x.data.min()):.4g}, {float(x.data.max()):.4g}]"
+            f"[{float(x.array.min()):.4g}, {float(x.array.max()):.4g}]"
         )
     w = _constant(name, "weight", weight, x)
     return BinaryCrossEntropy.apply(x, t, reduction=reduction, weight=w)
@@ -316,7 +316,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
         raise ValueError(
             f"{name}: inputs must be (N, D) or (D,), got shape {tuple(x1.shape)}"
         )
-    y = as_tensor(target).data
+    y = as_tensor(target).array
     if tuple(y.shape) != tuple(x1.shape[:-1]):
         raise ValueError(
             f"{name}: inputs of shape {tuple(x1.shape)} need a target of shape "

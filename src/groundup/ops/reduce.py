@@ -103,8 +103,8 @@ def _count(shape, axes):
 
 def _to_float(x):
     """Integer and bool tensors reduce to float32 where the result is fractional (mean, var)."""
-    if x.data.dtype.kind != "f":
-        return Tensor._wrap(x.data.astype(DEFAULT_FLOAT))
+    if x.array.dtype.kind != "f":
+        return Tensor._wrap(x.array.astype(DEFAULT_FLOAT))
     return x
 
 
@@ -360,14 +360,14 @@ def _extreme(name, largest, x, dim, keepdim, aliases):
     dim, keepdim = _options(name, dim, keepdim, aliases)
     x = as_tensor(x)
     if dim is None:
-        if x.data.size == 0:
+        if x.array.size == 0:
             raise RuntimeError(
                 f"{name}(): the tensor is empty (shape {tuple(x.shape)}); there is no "
                 f"{name}imum. Pass dim= to reduce one dimension"
             )
         return MaxAll.apply(x, keepdim=keepdim, largest=largest)
     d = _int_dim(name, dim, x.ndim)
-    index = _arg(name, largest, x.data, d, True)
+    index = _arg(name, largest, x.array, d, True)
     values = MaxDim.apply(x, dim=d, index=index, keepdim=keepdim)
     if not keepdim and x.ndim:
         index = index.reshape(index.shape[:d] + index.shape[d + 1:])
@@ -403,7 +403,7 @@ def _arg(name, largest, a, d, keepdim):
 def _argext(name, largest, x, dim, keepdim, aliases):
     dim, keepdim = _options(name, dim, keepdim, aliases)
     x = as_tensor(x)
-    a = x.data
+    a = x.array
     xp = array_module(a)
     if dim is None:
         if a.size == 0:

@@ -128,7 +128,7 @@ def reshape(x, shape):
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     shape = _ints("reshape", shape, "shape entries")
-    size = x.data.size
+    size = x.array.size
     if -1 in shape:
         known = math.prod(n for n in shape if n != -1)
         if shape.count(-1) > 1 or any(n < -1 for n in shape) or known == 0 or size % known:

@@ -147,12 +147,12 @@ class Erf(Function):
 def erf(x):
     """The Gauss error function, element-wise (differentiable; no SciPy needed)."""
     x = x if type(x) is Tensor else as_tensor(x)
-    kind = x.data.dtype.kind
+    kind = x.array.dtype.kind
     if kind != "f":  # integer/bool inputs become float32, as in PyTorch
         if kind not in "iub":
-            raise TypeError(f"erf: expected a numeric tensor, got dtype {x.data.dtype}")
-        x = Tensor._wrap(x.data.astype(np.float32))
-    if x.data.ndim == 0:
+            raise TypeError(f"erf: expected a numeric tensor, got dtype {x.array.dtype}")
+        x = Tensor._wrap(x.array.astype(np.float32))
+    if x.array.ndim == 0:
         # run as shape (1,): NumPy turns 0-d results into scalars, which the in-place
         # steps of the forward and backward cannot write into
         return Erf.apply(x.reshape(1)).reshape(())

@@ -8,7 +8,7 @@ dict of its running buffers (momentum, moment estimates, step count).
 `step()` walks every parameter that has a gradient and calls the subclass's
 `_update(p, grad, state, group)` with raw backend arrays. Each subclass writes
 only that method: the per-parameter update math. Updates are in place on
-`p.data` and on the state arrays (never rebinding `p.data`, never writing into
+`p.array` and on the state arrays (never rebinding `p.array`, never writing into
 `p.grad`), in the parameter's own dtype, with hyperparameters as Python floats
 so that nothing is silently upcast (NEP 50).
 
@@ -108,10 +108,10 @@ class Optimizer:
                     f"{name}: can't optimize a non-leaf Tensor (one computed from others); "
                     f"optimize the leaf tensors it was computed from"
                 )
-            if p.data.dtype.kind != "f":
+            if p.array.dtype.kind != "f":
                 raise TypeError(
                     f"{name}: can only optimize floating-point tensors, got one of dtype "
-                    f"{p.data.dtype}"
+                    f"{p.array.dtype}"
                 )
         ids = {id(p) for p in params}
         if len(ids) != len(params):
@@ -137,7 +137,7 @@ class Optimizer:
                     if set_to_none:
                         p.grad = None
                     else:
-                        p.grad.data.fill(0)
+                        p.grad.array.fill(0)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; `closure` re-evaluates the loss."""
@@ -150,8 +150,8 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                w = p.data
-                g = p.grad.data
+                w = p.array
+                g = p.grad.array
                 if g.shape != w.shape or g.dtype != w.dtype:
                     g = self._check_grad(w, g)
                 self._update(w, g, state[p], group)
@@ -258,7 +258,7 @@ class Optimizer:
                     f"{name}: the state dict has state for parameter {key!r}, which is not in "
                     f"any of its parameter groups"
                 ) from None
-            new_state[p] = {k: _restore_state_value(name, k, v, p.data) for k, v in saved.items()}
+            new_state[p] = {k: _restore_state_value(name, k, v, p.array) for k, v in saved.items()}
         new_groups = []
         for saved, group in zip(saved_groups, self.param_groups, strict=True):
             new = {"params": group["params"]}
@@ -326,7 +326,7 @@ def _restore_state_value(name, key, value, like):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if isinstance(value, np.generic):
         return value.item()
     host = move(value, "cpu") if hasattr(value, "shape") else np.asarray(value)

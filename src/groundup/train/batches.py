@@ -76,7 +76,7 @@ def _host(value, who):
     """A NumPy copy of a Tensor/array (outputs may live in buffers the next batch reuses)."""
     if isinstance(value, Tensor):
         array = value.numpy()
-        return array.copy() if array is value.data else array
+        return array.copy() if array is value.array else array
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, (tuple, list)):
@@ -90,7 +90,7 @@ def _host(value, who):
 
 
 def _scalar(loss):
-    data = loss.data if isinstance(loss, Tensor) else np.asarray(loss)
+    data = loss.array if isinstance(loss, Tensor) else np.asarray(loss)
     if data.size != 1:
         raise ValueError(
             f"the loss must be a single number (reduction='mean' or 'sum'), got a tensor of "

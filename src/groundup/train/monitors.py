@@ -121,6 +121,6 @@ def _grad_norm(model):
     total = 0.0
     for p in model.parameters():
         if p.grad is not None:
-            g = p.grad.data
+            g = p.grad.array
             total += float((g * g).sum())
     return math.sqrt(total) if math.isfinite(total) else total

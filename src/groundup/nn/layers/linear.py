@@ -19,9 +19,9 @@ def _input(layer, x):
 
 
 def _check_float(layer, x, weight):
-    if x.data.dtype != weight.data.dtype:
-        raise TypeError(f"{layer!r}: input dtype {x.data.dtype} does not match the weight dtype "
-                        f"{weight.data.dtype}; convert the input (x.float() / x.double()) "
+    if x.array.dtype != weight.array.dtype:
+        raise TypeError(f"{layer!r}: input dtype {x.array.dtype} does not match the weight dtype "
+                        f"{weight.array.dtype}; convert the input (x.float() / x.double()) "
                         f"or the module (.float() / .double())")
 
 
@@ -75,7 +75,7 @@ class Linear(Module):
 
     def forward(self, x):
         x = _input(self, x)
-        shape = x.data.shape
+        shape = x.array.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(f"Linear(in_features={self.in_features}, out_features="
                              f"{self.out_features}): expected input (..., {self.in_features}), "
