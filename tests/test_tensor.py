@@ -126,7 +126,7 @@ def test_repr_matches_torch_style():
     assert repr(gu.tensor([1, 2], dtype="int32")) == "tensor([1, 2], dtype=int32)"
     assert repr(gu.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
     x = gu.tensor([1.0], requires_grad=True)
-    assert repr(x * 2.0) == "tensor([2.], grad_fn=<Mul>)"
+    assert repr(x * 2.0) == "tensor([2.], grad_fn=<MulFnBackward>)"
     assert "dtype=int64" in repr(gu.zeros(0, dtype="int64"))
 
 

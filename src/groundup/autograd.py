@@ -200,6 +200,19 @@ class Function:
     def save_for_backward(self, *arrays):
         self.saved = arrays
 
+    @classmethod
+    def op_name(cls):
+        """The op's snake_case name for messages: `LinearFn` -> 'linear'."""
+        name = cls.__name__.strip("_")
+        return (name[:-2] if name.endswith("Fn") else name).lower()
+
+    def name(self):
+        """The backward node's name, as PyTorch's `grad_fn.name()`: 'LinearFnBackward'."""
+        return type(self).__name__.strip("_") + "Backward"
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
     def forward(self, *args, **kwargs):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -235,7 +248,7 @@ class Function:
             if len(arrays) > 1 and "could not be broadcast" in str(e):
                 shapes = " and ".join(str(tuple(a.shape)) for a in arrays)
                 raise ValueError(
-                    f"{cls.__name__.lower()}: shapes {shapes} cannot be broadcast together"
+                    f"{cls.op_name()}: shapes {shapes} cannot be broadcast together"
                 ) from None
             raise
         if type(out) is not _ndarray:

@@ -154,7 +154,7 @@ class Tensor:
         if dt not in _REPR_IMPLIED_DTYPES or (dt.kind != "f" and self.array.size == 0):
             extra += f", dtype={dt}"
         if self._ctx is not None:
-            extra += f", grad_fn=<{type(self._ctx).__name__}>"
+            extra += f", grad_fn={self._ctx!r}"
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"

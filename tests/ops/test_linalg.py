@@ -5,7 +5,7 @@ import pytest
 from helpers import check_op, require_torch
 
 import groundup as gu
-from groundup.ops.linalg import Linear, Matmul
+from groundup.ops.linalg import LinearFn, MatmulFn
 
 torch = require_torch()
 F = torch.nn.functional
@@ -69,7 +69,7 @@ def test_matmul_gradient_of_one_operand():
     a = gu.tensor(data(2, 4, 3, seed=7), requires_grad=True)
     b = gu.tensor(data(3, 5, seed=8))
     y = gu.matmul(a, b)
-    assert isinstance(y.grad_fn, Matmul)
+    assert isinstance(y.grad_fn, MatmulFn)
     da, db = y.grad_fn.backward(np.ones(y.shape, np.float32))
     assert db is None and da.shape == a.shape
     y.sum().backward()
@@ -159,7 +159,7 @@ def test_linear_computes_only_needed_gradients():
     w = gu.tensor(data(2, 3), requires_grad=True)
     b = gu.tensor(data(2), requires_grad=True)
     y = gu.linear(x, w, b)
-    assert isinstance(y.grad_fn, Linear)
+    assert isinstance(y.grad_fn, LinearFn)
     dx, dw, db = y.grad_fn.backward(np.ones((4, 2), np.float32))
     assert dx is None and dw.shape == (2, 3) and db.shape == (2,)
     y = gu.linear(x, w, gu.tensor(data(2)))

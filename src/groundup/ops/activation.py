@@ -37,7 +37,7 @@ def _zeros(xp, like):
 
     np.maximum(x, zeros) with a same-shaped zero array runs on NumPy's contiguous
     SIMD path, about 2x faster than np.maximum(x, 0) (which broadcasts a scalar).
-    A column-major `like` (a Linear output) gets a column-major view, so that the
+    A column-major `like` (a LinearFn output) gets a column-major view, so that the
     pair stays on that path.
     """
     shape, dtype = like.shape, like.dtype
@@ -115,7 +115,7 @@ def _apply(cls, x, **config):
 # ---------------------------------------------------------- element-wise
 
 
-class Relu(Function):
+class ReLUFn(Function):
     """Rectified linear unit.
 
     forward:   y = max(x, 0)                        x: (*) -> y: (*)
@@ -136,7 +136,7 @@ class Relu(Function):
         return dy * (self.saved[0] != 0)
 
 
-class Hardtanh(Function):
+class HardtanhFn(Function):
     """Clamp into [min_val, max_val] (relu6 is hardtanh(x, 0, 6)).
 
     forward:   y = min(max(x, lo), hi)              x: (*) -> y: (*)
@@ -154,7 +154,7 @@ class Hardtanh(Function):
         return dy * self.saved[0]
 
 
-class LeakyRelu(Function):
+class LeakyReLUFn(Function):
     """Leaky ReLU with slope s for x <= 0.
 
     forward:   y = x * f,  f = 1 where x > 0 else s          x: (*) -> y: (*)
@@ -176,7 +176,7 @@ class LeakyRelu(Function):
         return dy * self.saved[0]
 
 
-class Elu(Function):
+class ELUFn(Function):
     """Exponential linear unit.
 
     forward:   y = x                       for x > 0
@@ -210,7 +210,7 @@ class Elu(Function):
         return d
 
 
-class Gelu(Function):
+class GELUFn(Function):
     """Gaussian error linear unit, exact (erf) form.
 
     forward:   y = x * Phi(x),  Phi(x) = (1 + erf(x / sqrt(2))) / 2     x: (*) -> y: (*)
@@ -241,7 +241,7 @@ class Gelu(Function):
         return pdf
 
 
-class GeluTanh(Function):
+class GELUTanhFn(Function):
     """Gaussian error linear unit, tanh approximation (approximate="tanh").
 
     forward:   t = tanh(b * (x + k x^3)),  b = sqrt(2/pi), k = 0.044715
@@ -292,7 +292,7 @@ def _sigmoid_array(x, xp):
     return s
 
 
-class Sigmoid(Function):
+class SigmoidFn(Function):
     """Logistic sigmoid.
 
     forward:   y = 1 / (1 + exp(-x))        x: (*) -> y: (*); finite for any x
@@ -315,7 +315,7 @@ class Sigmoid(Function):
         return d
 
 
-class Tanh(Function):
+class TanhFn(Function):
     """Hyperbolic tangent.
 
     forward:   y = tanh(x)                  x: (*) -> y: (*)
@@ -337,7 +337,7 @@ class Tanh(Function):
         return d
 
 
-class Silu(Function):
+class SiLUFn(Function):
     """Sigmoid-weighted linear unit (swish).
 
     forward:   s = sigmoid(x),  y = x * s               x: (*) -> y: (*)
@@ -363,7 +363,7 @@ class Silu(Function):
         return d
 
 
-class Softplus(Function):
+class SoftplusFn(Function):
     """Smooth ReLU: log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
 
     forward:   z = beta x
@@ -406,7 +406,7 @@ class Softplus(Function):
         return d
 
 
-class LogSigmoid(Function):
+class LogSigmoidFn(Function):
     """log(sigmoid(x)), stable for any x.
 
     forward:   y = min(x, 0) - log1p(exp(-|x|))               x: (*) -> y: (*)
@@ -444,7 +444,7 @@ class LogSigmoid(Function):
 
 def relu(x):
     """max(x, 0) element-wise (integer tensors stay integer)."""
-    return _apply(Relu, _tensor(x))
+    return _apply(ReLUFn, _tensor(x))
 
 
 def relu6(x):
@@ -459,50 +459,50 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
     x = _tensor(x)
     if x.array.dtype.kind == "f":
         min_val, max_val = float(min_val), float(max_val)
-    return _apply(Hardtanh, x, lo=min_val, hi=max_val)
+    return _apply(HardtanhFn, x, lo=min_val, hi=max_val)
 
 
 def leaky_relu(x, negative_slope=0.01):
     """x for x > 0, negative_slope * x otherwise."""
-    return _apply(LeakyRelu, _float(x, "leaky_relu"), slope=float(negative_slope))
+    return _apply(LeakyReLUFn, _float(x, "leaky_relu"), slope=float(negative_slope))
 
 
 def elu(x, alpha=1.0):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    return _apply(Elu, _float(x, "elu"), alpha=float(alpha))
+    return _apply(ELUFn, _float(x, "elu"), alpha=float(alpha))
 
 
 def gelu(x, approximate="none"):
     """x * Phi(x) with the exact normal CDF (approximate="none", the default) or its tanh form."""
     if approximate == "none":
-        return _apply(Gelu, _float(x, "gelu"))
+        return _apply(GELUFn, _float(x, "gelu"))
     if approximate == "tanh":
-        return _apply(GeluTanh, _float(x, "gelu"))
+        return _apply(GELUTanhFn, _float(x, "gelu"))
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def silu(x):
     """x * sigmoid(x)."""
-    return _apply(Silu, _float(x, "silu"))
+    return _apply(SiLUFn, _float(x, "silu"))
 
 
 def sigmoid(x):
     """1 / (1 + exp(-x)), finite for any input."""
-    return _apply(Sigmoid, _float(x, "sigmoid"))
+    return _apply(SigmoidFn, _float(x, "sigmoid"))
 
 
 def tanh(x):
     """Hyperbolic tangent."""
-    return _apply(Tanh, _float(x, "tanh"))
+    return _apply(TanhFn, _float(x, "tanh"))
 
 
 def softplus(x, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, reverting to x where beta x > threshold (as in PyTorch)."""
     if beta == 0:
         raise ValueError("softplus: beta must be non-zero")
-    return _apply(Softplus, _float(x, "softplus"), beta=float(beta), threshold=float(threshold))
+    return _apply(SoftplusFn, _float(x, "softplus"), beta=float(beta), threshold=float(threshold))
 
 
 def logsigmoid(x):
     """log(sigmoid(x)), stable for large |x|."""
-    return _apply(LogSigmoid, _float(x, "logsigmoid"))
+    return _apply(LogSigmoidFn, _float(x, "logsigmoid"))

@@ -20,7 +20,7 @@ __all__ = [
 ]
 
 
-class Add(Function):
+class AddFn(Function):
     """y = a + b
     da = dy     db = dy"""
 
@@ -31,7 +31,7 @@ class Add(Function):
         return dy, dy
 
 
-class Sub(Function):
+class SubFn(Function):
     """y = a - b
     da = dy     db = -dy"""
 
@@ -42,7 +42,7 @@ class Sub(Function):
         return dy, (-dy if self.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class MulFn(Function):
     """y = a * b
     da = dy * b     db = dy * a"""
 
@@ -57,7 +57,7 @@ class Mul(Function):
         return da, db
 
 
-class Div(Function):
+class DivFn(Function):
     """y = a / b          (integer / integer is true division, giving float32)
     da = dy / b     db = -dy * a / b**2 = -da * y
     saved: b, and y only when b needs a gradient"""
@@ -80,7 +80,7 @@ class Div(Function):
         return (da if self.needs_input_grad[0] else None), db
 
 
-class Neg(Function):
+class NegFn(Function):
     """y = -x
     dx = -dy"""
 
@@ -91,7 +91,7 @@ class Neg(Function):
         return -dy
 
 
-class Pow(Function):
+class PowFn(Function):
     """y = a ** b   (both tensors, or a Python-number base: 2 ** x)
     da = dy * b * a**(b - 1)    (0 where b == 0, as in PyTorch)
     db = dy * y * log(a)        (0 where a == 0 and b >= 0, as in PyTorch)"""
@@ -120,7 +120,7 @@ class Pow(Function):
         return da, db
 
 
-class PowScalar(Function):
+class PowScalarFn(Function):
     """y = x ** p   (p a Python number: never changes x's dtype)
     dx = dy * p * x**(p - 1)    (p == 0: dx = 0; p == 1: dx = dy)
     saved: x"""
@@ -142,7 +142,7 @@ class PowScalar(Function):
         return dy * (p * x ** (p - 1))
 
 
-class Exp(Function):
+class ExpFn(Function):
     """y = exp(x)
     dx = dy * y          (saves the output; no second exp)"""
 
@@ -155,7 +155,7 @@ class Exp(Function):
         return dy * self.saved[0]
 
 
-class Log(Function):
+class LogFn(Function):
     """y = log(x)
     dx = dy / x"""
 
@@ -167,7 +167,7 @@ class Log(Function):
         return dy / self.saved[0]
 
 
-class Sqrt(Function):
+class SqrtFn(Function):
     """y = sqrt(x)
     dx = dy / (2 y) = 0.5 * dy / y      (saves the output)"""
 
@@ -182,7 +182,7 @@ class Sqrt(Function):
         return dx
 
 
-class Abs(Function):
+class AbsFn(Function):
     """y = |x|
     dx = dy * sign(x)    (0 at x == 0, as in PyTorch)"""
 
@@ -194,7 +194,7 @@ class Abs(Function):
         return dy * self.xp.sign(self.saved[0])
 
 
-class Sin(Function):
+class SinFn(Function):
     """y = sin(x)
     dx = dy * cos(x)"""
 
@@ -206,7 +206,7 @@ class Sin(Function):
         return dy * self.xp.cos(self.saved[0])
 
 
-class Cos(Function):
+class CosFn(Function):
     """y = cos(x)
     dx = -dy * sin(x)"""
 
@@ -218,7 +218,7 @@ class Cos(Function):
         return -dy * self.xp.sin(self.saved[0])
 
 
-class Maximum(Function):
+class MaximumFn(Function):
     """y = max(a, b) element-wise
     da = dy * [a > b] + dy/2 * [a == b]     db = dy * [b > a] + dy/2 * [a == b]
     (ties split the gradient in half, as in PyTorch)"""
@@ -232,7 +232,7 @@ class Maximum(Function):
         return _select_grads(self, dy, a > b, a == b)
 
 
-class Minimum(Function):
+class MinimumFn(Function):
     """y = min(a, b) element-wise
     da = dy * [a < b] + dy/2 * [a == b]     db = dy * [b < a] + dy/2 * [a == b]"""
 
@@ -257,7 +257,7 @@ def _select_grads(fn, dy, a_wins, tie):
     return da, db
 
 
-class Where(Function):
+class WhereFn(Function):
     """y = a where cond else b      (cond bool, broadcast with a and b)
     da = dy * cond     db = dy * ~cond     (cond gets no gradient)
     saved: cond"""
@@ -275,7 +275,7 @@ class Where(Function):
         return None, da, db
 
 
-class Clamp(Function):
+class ClampFn(Function):
     """y = min(max(x, lo), hi)      (lo, hi Python numbers; either may be None)
     dx = dy * [lo <= x <= hi]       (the boundary passes the gradient, as in PyTorch)
     saved: the boolean mask, only when x needs a gradient"""
@@ -302,7 +302,7 @@ class Clamp(Function):
         return dy * mask
 
 
-class Cast(Function):
+class CastFn(Function):
     """y = x converted to `dtype`
     dx = dy converted back to x's dtype"""
 
@@ -314,7 +314,7 @@ class Cast(Function):
         return dy.astype(self.src)
 
 
-class ToDevice(Function):
+class ToDeviceFn(Function):
     """y = x copied to `device`
     dx = dy copied back to x's device"""
 
@@ -326,7 +326,7 @@ class ToDevice(Function):
         return move(dy, self.src)
 
 
-class Clone(Function):
+class CloneFn(Function):
     """y = copy of x
     dx = dy"""
 
@@ -338,66 +338,66 @@ class Clone(Function):
 
 
 def add(a, b):
-    return Add.apply(*binary_operands(a, b))
+    return AddFn.apply(*binary_operands(a, b))
 
 
 def sub(a, b):
-    return Sub.apply(*binary_operands(a, b))
+    return SubFn.apply(*binary_operands(a, b))
 
 
 def mul(a, b):
-    return Mul.apply(*binary_operands(a, b))
+    return MulFn.apply(*binary_operands(a, b))
 
 
 def div(a, b):
-    return Div.apply(*binary_operands(a, b))
+    return DivFn.apply(*binary_operands(a, b))
 
 
 def neg(x):
-    return Neg.apply(as_tensor(x))
+    return NegFn.apply(as_tensor(x))
 
 
 def pow(a, b):
-    """a ** b; a Python-number exponent uses the cheaper PowScalar (never changes the dtype)."""
+    """a ** b; a Python-number exponent uses the cheaper PowScalarFn (never changes the dtype)."""
     if isinstance(a, Tensor) and isinstance(b, (int, float, np.integer, np.floating)) and not \
             isinstance(b, (bool, np.bool_)):
         b = b.item() if isinstance(b, np.generic) else b  # a NumPy scalar must not upcast
         if a.array.dtype.kind != "f" and (isinstance(b, float) or b < 0):
             a = cast(a, np.float32)
-        return PowScalar.apply(a, p=b)
-    return Pow.apply(*binary_operands(a, b))
+        return PowScalarFn.apply(a, p=b)
+    return PowFn.apply(*binary_operands(a, b))
 
 
 def exp(x):
-    return Exp.apply(_float(x))
+    return ExpFn.apply(_float(x))
 
 
 def log(x):
-    return Log.apply(_float(x))
+    return LogFn.apply(_float(x))
 
 
 def sqrt(x):
-    return Sqrt.apply(_float(x))
+    return SqrtFn.apply(_float(x))
 
 
 def abs(x):
-    return Abs.apply(as_tensor(x))
+    return AbsFn.apply(as_tensor(x))
 
 
 def sin(x):
-    return Sin.apply(_float(x))
+    return SinFn.apply(_float(x))
 
 
 def cos(x):
-    return Cos.apply(_float(x))
+    return CosFn.apply(_float(x))
 
 
 def maximum(a, b):
-    return Maximum.apply(*binary_operands(a, b))
+    return MaximumFn.apply(*binary_operands(a, b))
 
 
 def minimum(a, b):
-    return Minimum.apply(*binary_operands(a, b))
+    return MinimumFn.apply(*binary_operands(a, b))
 
 
 def where(cond, a, b):
@@ -406,7 +406,7 @@ def where(cond, a, b):
     if cond.array.dtype.kind != "b":
         cond = Tensor._wrap(cond.array.astype(bool))
     a, b = binary_operands(a, b)
-    return Where.apply(cond, a, b)
+    return WhereFn.apply(cond, a, b)
 
 
 def clamp(x, min=None, max=None):
@@ -423,7 +423,7 @@ def clamp(x, min=None, max=None):
         return y
     if x.array.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = cast(x, np.float32)  # an integer tensor clamped to a float bound becomes float
-    return Clamp.apply(x, lo=min, hi=max)
+    return ClampFn.apply(x, lo=min, hi=max)
 
 
 
@@ -433,15 +433,15 @@ def cast(x, dtype):
     x = as_tensor(x)
     if dtype.kind != "f":
         return Tensor._wrap(x.array.astype(dtype))
-    return Cast.apply(x, dtype=dtype)
+    return CastFn.apply(x, dtype=dtype)
 
 
 def to_device(x, device):
-    return ToDevice.apply(x, device=device)
+    return ToDeviceFn.apply(x, device=device)
 
 
 def clone(x):
-    return Clone.apply(x)
+    return CloneFn.apply(x)
 
 
 def _float(x):

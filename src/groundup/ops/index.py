@@ -21,7 +21,7 @@ __all__ = ["getitem", "masked_fill", "one_hot", "gather"]
 _INT_VIEW = {2: "int16", 4: "int32", 8: "int64"}
 
 
-class Index(Function):
+class IndexFn(Function):
     """y = x[index]   (basic indexing gives a view; integer / boolean arrays a copy)
     dx = zeros(S); dx[index] = dy                    (basic indexing, boolean masks)
          zeros(S); dx[index] += dy, repeats summed    (integer arrays)
@@ -59,7 +59,7 @@ class Index(Function):
         return dx
 
 
-class MaskedFill(Function):
+class MaskedFillFn(Function):
     """y = value where mask else x              x: S, mask: broadcastable -> y: broadcast shape
     dx = dy * ~mask        dvalue = sum(dy * mask)     (when value is a tensor)
     saved: the mask. Float data is selected bitwise ((x ^ v) & m) ^ x, exact for any value
@@ -94,7 +94,7 @@ class MaskedFill(Function):
         return dx, dv
 
 
-class Gather(Function):
+class GatherFn(Function):
     """y[..i.., j, ..k..] = x[..i.., index[..i.., j, ..k..], ..k..] along dim d   (torch.gather)
     x: S, index: I (same ndim, I[a] <= S[a] for a != d) -> y: I
     dx = zeros(S); dx[..., index, ...] += dy, repeated indices summed (flat 1-D add.at)
@@ -181,7 +181,7 @@ def getitem(x, index):
                 full = all(type(it) is slice and it == slice(None) for it in rest[:-1])
             mode = "flat" if full and k <= x.ndim else "accumulate"
     try:
-        return Index.apply(x, index=items, mode=mode)
+        return IndexFn.apply(x, index=items, mode=mode)
     except IndexError as e:
         raise IndexError(f"getitem: {e} (tensor of shape {tuple(x.shape)})") from None
 
@@ -210,9 +210,9 @@ def masked_fill(x, mask, value):
         if value.requires_grad and x.array.dtype.kind == "f":
             if value.array.dtype != x.array.dtype:
                 value = cast(value, x.array.dtype)
-            return MaskedFill.apply(x, value, mask=mask, shape=shape)
+            return MaskedFillFn.apply(x, value, mask=mask, shape=shape)
         value = value.array
-    return MaskedFill.apply(x, mask=mask, value=value, shape=shape)
+    return MaskedFillFn.apply(x, mask=mask, value=value, shape=shape)
 
 
 def one_hot(x, num_classes=-1):
@@ -268,4 +268,4 @@ def gather(x, dim, index):
                 f"gather: index values must lie in [0, {n}) for dimension {d}; got "
                 f"values in [{lo}, {hi}]"
             )
-    return Gather.apply(x, index=idx.astype(np.int64, copy=False), dim=d)
+    return GatherFn.apply(x, index=idx.astype(np.int64, copy=False), dim=d)

@@ -1,6 +1,6 @@
 """Joining and cutting: cat, stack, split, chunk, unbind, pad.
 
-split / chunk / unbind return one basic-indexing node (ops/index.py Index) per piece.
+split / chunk / unbind return one basic-indexing node (ops/index.py IndexFn) per piece.
 """
 
 
@@ -10,13 +10,13 @@ from ..autograd import Function
 from ..tensor import Tensor
 from .common import as_tensor
 from .elementwise import cast
-from .index import Index
-from .shape import Reshape, _dim, _ints
+from .index import IndexFn
+from .shape import ReshapeFn, _dim, _ints
 
 __all__ = ["cat", "stack", "split", "chunk", "unbind", "pad"]
 
 
-class Cat(Function):
+class CatFn(Function):
     """y = x_1, ..., x_k joined along dim d.      x_i: S_i (equal but at d) -> y: sum of S_i[d]
     dx_i = the slice of dy that x_i filled (views)
     saved: the sizes along d."""
@@ -35,7 +35,7 @@ class Cat(Function):
         return tuple(out)
 
 
-class Stack(Function):
+class StackFn(Function):
     """y = x_1, ..., x_k stacked along a new dim d.     x_i: S -> y: S with k inserted at d
     dx_i = dy[..., i, ...] at dim d (views)."""
 
@@ -49,7 +49,7 @@ class Stack(Function):
                      for i, need in enumerate(self.needs_input_grad))
 
 
-class Pad(Function):
+class PadFn(Function):
     """y = x padded by (before, after) per dim; negative amounts crop.
     constant:  y = value around x;                     dx = dy[interior]
     replicate: the edge element is repeated;           dx = interior + the pad sums at each edge
@@ -153,8 +153,8 @@ def cat(tensors, dim=0):
                 f"{tuple(ref.shape)}; all sizes except along dim {d} must match"
             )
     if len(tensors) == 1:
-        return Reshape.apply(tensors[0], shape=tensors[0].shape)
-    return Cat.apply(*_same_dtype(tensors), dim=d)
+        return ReshapeFn.apply(tensors[0], shape=tensors[0].shape)
+    return CatFn.apply(*_same_dtype(tensors), dim=d)
 
 
 def stack(tensors, dim=0):
@@ -168,11 +168,11 @@ def stack(tensors, dim=0):
                 f"{tuple(ref.shape)} and tensor {i} has {tuple(t.shape)}"
             )
     d = _dim("stack", dim, ref.ndim + 1)
-    return Stack.apply(*_same_dtype(tensors), dim=d)
+    return StackFn.apply(*_same_dtype(tensors), dim=d)
 
 
 def _narrow(x, d, start, stop):
-    return Index.apply(x, index=(slice(None),) * d + (slice(start, stop),), mode="assign")
+    return IndexFn.apply(x, index=(slice(None),) * d + (slice(start, stop),), mode="assign")
 
 
 def split(x, split_size_or_sections, dim=0):
@@ -227,7 +227,7 @@ def unbind(x, dim=0):
         raise ValueError("unbind: a zero-dimensional tensor has no dimension to unbind")
     d = _dim("unbind", dim, x.ndim)
     lead = (slice(None),) * d
-    return tuple(Index.apply(x, index=lead + (i,), mode="assign") for i in range(x.shape[d]))
+    return tuple(IndexFn.apply(x, index=lead + (i,), mode="assign") for i in range(x.shape[d]))
 
 
 _PAD_MODES = ("constant", "reflect", "replicate")
@@ -259,4 +259,4 @@ def pad(x, pad, mode="constant", value=0.0):
             )
         if mode == "replicate" and (lo > 0 or hi > 0) and inner == 0:
             raise ValueError(f"pad: cannot replicate-pad the empty dimension {d}")
-    return Pad.apply(x, pads=tuple(pads), mode=mode, value=value)
+    return PadFn.apply(x, pads=tuple(pads), mode=mode, value=value)

@@ -42,7 +42,7 @@ def _mm_rows(x, w):
     return y.reshape(x.shape[:-1] + w.shape[1:])
 
 
-class Matmul(Function):
+class MatmulFn(Function):
     """Matrix product with torch.matmul semantics.
 
     Shapes: a (..., n, k) @ b (..., k, m) -> (..., n, m), batch dims broadcast;
@@ -100,7 +100,7 @@ class Matmul(Function):
         return da, db
 
 
-class Linear(Function):
+class LinearFn(Function):
     """Fused affine map y = x @ W^T + b (nn.Linear's layout: W is (out, in)).
 
     Shapes: x (..., in), W (out, in), b (out,) -> y (..., out); N = prod(...).
@@ -115,7 +115,7 @@ class Linear(Function):
     y^T = W @ x^T when out >= N or x is column-major (x^T then a plain row-major
     operand), and returned as the (N, out) column-major view y^T.T. OpenBLAS runs
     that orientation 10-40% faster for batch-sized N (more at 2 threads), and the
-    next Linear then gets a column-major x. dx is returned in x's layout, so that
+    next LinearFn then gets a column-major x. dx is returned in x's layout, so that
     element-wise backward ops between layers (ReLU's mask) stay contiguous.
     """
 
@@ -154,7 +154,7 @@ class Linear(Function):
         return (dx, dw, db) if len(needs) == 3 else (dx, dw)
 
 
-class Outer(Function):
+class OuterFn(Function):
     """Outer product of two vectors.
 
     forward:   y[i, j] = a[i] * b[j]          a: (n,), b: (m,) -> y: (n, m)
@@ -172,7 +172,7 @@ class Outer(Function):
         return (dy @ b if need_a else None), (a @ dy if need_b else None)
 
 
-class Bmm(Function):
+class BmmFn(Function):
     """Batched matrix product of 3-D tensors with the same batch size (no broadcasting).
 
     forward:   y[i] = a[i] @ b[i]            a: (B, n, k), b: (B, k, m) -> y: (B, n, m)
@@ -218,7 +218,7 @@ def matmul(a, b):
                 f"matmul: shapes {sa} and {sb} have batch dimensions {sa[:-2]} and "
                 f"{sb[:-2]} that do not broadcast"
             ) from None
-    return Matmul.apply(a, b)
+    return MatmulFn.apply(a, b)
 
 
 def linear(x, weight, bias=None):
@@ -238,7 +238,7 @@ def linear(x, weight, bias=None):
             f"weight of shape {sw} expects in_features={sw[1]}"
         )
     if bias is None:
-        return Linear.apply(x, weight)
+        return LinearFn.apply(x, weight)
     if not isinstance(bias, Tensor) or bias.array.dtype != x.array.dtype:
         bias = binary_operands(x, bias)[1]
     if bias.array.shape != (sw[0],):
@@ -246,7 +246,7 @@ def linear(x, weight, bias=None):
             f"linear: bias must have shape ({sw[0]},) for weight of shape {sw}, got "
             f"{bias.array.shape}"
         )
-    return Linear.apply(x, weight, bias)
+    return LinearFn.apply(x, weight, bias)
 
 
 def outer(a, b):
@@ -254,7 +254,7 @@ def outer(a, b):
     a, b = binary_operands(a, b)
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"outer: expected two 1-D tensors, got shapes {_shape(a)} and {_shape(b)}")
-    return Outer.apply(a, b)
+    return OuterFn.apply(a, b)
 
 
 def bmm(a, b):
@@ -268,4 +268,4 @@ def bmm(a, b):
                          f"{sa[0]} != {sb[0]}")
     if sa[2] != sb[1]:
         raise ValueError(f"bmm: shapes {sa} and {sb} are not aligned: {sa[2]} != {sb[1]}")
-    return Bmm.apply(a, b)
+    return BmmFn.apply(a, b)

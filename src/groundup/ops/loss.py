@@ -242,7 +242,7 @@ def _valid_targets(xp, y, ignore_index, C, dtype):
 
 
 # ---------------------------------------------------------- cross-entropy
-class CrossEntropy(Function):
+class CrossEntropyFn(Function):
     """Softmax cross-entropy with class-index targets, fused (log-softmax + NLL in one pass).
 
     x: (N, C) or (N, C, d1, ...) logits; y: (N,) or (N, d1, ...) class indices;
@@ -336,7 +336,7 @@ class CrossEntropy(Function):
         return dx[0] if self.unbatched else dx
 
 
-class CrossEntropyProbs(Function):
+class CrossEntropyProbsFn(Function):
     """Softmax cross-entropy with class-probability targets (t has the input's shape).
 
     x, t: (N, C, ...) (or (C,)); class axis 1 (0 for 1-D). eps = label_smoothing,
@@ -387,7 +387,7 @@ class CrossEntropyProbs(Function):
         return dx, dt
 
 
-class NllLoss(Function):
+class NllLossFn(Function):
     """Negative log-likelihood of log-probabilities x at class-index targets y.
 
     x: (N, C) or (N, C, d1, ...); y: (N,) or (N, d1, ...); w: (C,) (1 when None);
@@ -444,12 +444,12 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     w = _constant(name, "weight", weight, x, (C,))
     if y is not None:
         ii = int(ignore_index) if ignorable else None  # None: no target is ignored
-        return CrossEntropy.apply(x, target=y, weight=w, ignore_index=ii,
+        return CrossEntropyFn.apply(x, target=y, weight=w, ignore_index=ii,
                                   reduction=reduction, label_smoothing=label_smoothing)
     x, t = _pair(name, x, target, same_shape=True)
     if w is not None:
         w = w.astype(x.array.dtype, copy=False)
-    return CrossEntropyProbs.apply(x, t, weight=w, reduction=reduction,
+    return CrossEntropyProbsFn.apply(x, t, weight=w, reduction=reduction,
                                    label_smoothing=label_smoothing)
 
 
@@ -462,5 +462,5 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     y, C, ignorable = _class_indices(name, x, target, ignore_index)
     w = _constant(name, "weight", weight, x, (C,))
     ii = int(ignore_index) if ignorable else None  # None: no target is ignored
-    return NllLoss.apply(x, target=y, weight=w, ignore_index=ii,
+    return NllLossFn.apply(x, target=y, weight=w, ignore_index=ii,
                          reduction=reduction)

@@ -81,7 +81,7 @@ def _param_grads(needs, dw, db, has_w, has_b):
 
 
 # --------------------------------------------------------------- layer norm
-class LayerNorm(Function):
+class LayerNormFn(Function):
     """Layer normalisation over the trailing `normalized_shape` dimensions.
 
     Axes: M rows (all leading dimensions), D = prod(normalized_shape) features.
@@ -155,7 +155,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
                          f"{expected}, got {tuple(x.shape)}")
     _check_affine("layer_norm", x, weight, ns, "weight")
     _check_affine("layer_norm", x, bias, ns, "bias")
-    return LayerNorm.apply(x, *_params(weight, bias), eps=float(eps), has_w=weight is not None,
+    return LayerNormFn.apply(x, *_params(weight, bias), eps=float(eps), has_w=weight is not None,
                            has_b=bias is not None, D=math.prod(ns))
 
 
@@ -177,7 +177,7 @@ def _cdot(xp, a, b):
     return xp.einsum("nc,nc->c" if a.ndim == 2 else "ncl,ncl->c", a, b)
 
 
-class BatchNorm(Function):
+class BatchNormFn(Function):
     """Batch normalisation: per channel c, over the batch and spatial positions.
 
     Axes: x (N, C) or (N, C, *S) viewed as (N, C, L); n = N * L values per channel.
@@ -289,7 +289,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
                          f"got input of shape {tuple(x.shape)}")
     _check_affine("batch_norm", x, weight, (C,), "weight")
     _check_affine("batch_norm", x, bias, (C,), "bias")
-    return BatchNorm.apply(
+    return BatchNormFn.apply(
         x, *_params(weight, bias),
         running_mean=None if running_mean is None else running_mean.array,
         running_var=None if running_var is None else running_var.array,
@@ -299,7 +299,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
 
 
 # --------------------------------------------------------------- group norm
-class GroupNorm(Function):
+class GroupNormFn(Function):
     """Group normalisation: channels split into G groups, each normalised per sample.
 
     Axes: x (N, C, *S), L = prod(S), G groups of Cg = C/G channels; a group of one
@@ -376,5 +376,5 @@ def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
                          f"dividing the number of channels {C} (input {tuple(x.shape)})")
     _check_affine("group_norm", x, weight, (C,), "weight")
     _check_affine("group_norm", x, bias, (C,), "bias")
-    return GroupNorm.apply(x, *_params(weight, bias), num_groups=num_groups, eps=float(eps),
+    return GroupNormFn.apply(x, *_params(weight, bias), num_groups=num_groups, eps=float(eps),
                            has_w=weight is not None, has_b=bias is not None)

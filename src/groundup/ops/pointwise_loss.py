@@ -17,7 +17,7 @@ __all__ = [
 ]
 
 
-class _PointwiseLoss(Function):
+class _PointwiseLossFn(Function):
     """Base of the element-wise losses: l = f(x, t) element-wise, then the reduction.
 
     Subclasses implement `loss(x, t, **config)` (saving what `grads` needs) and
@@ -37,7 +37,7 @@ class _PointwiseLoss(Function):
         return self.grads(_upstream(dy, self.reduction, self.n))
 
 
-class MseLoss(_PointwiseLoss):
+class MSELossFn(_PointwiseLossFn):
     """l = (x - t)^2
     dx = 2 (x - t) s     dt = -dx     (s the upstream factor: dy, or dy / n for 'mean')"""
 
@@ -51,7 +51,7 @@ class MseLoss(_PointwiseLoss):
         return dx, (-dx if self.needs_input_grad[1] else None)
 
 
-class L1Loss(_PointwiseLoss):
+class L1LossFn(_PointwiseLossFn):
     """l = |x - t|
     dx = sign(x - t) s     dt = -dx"""
 
@@ -66,7 +66,7 @@ class L1Loss(_PointwiseLoss):
         return dx, (-dx if self.needs_input_grad[1] else None)
 
 
-class HuberLoss(_PointwiseLoss):
+class HuberLossFn(_PointwiseLossFn):
     """Huber loss, d = x - t, a = |d|, m = min(a, delta):
     l = m (a - m / 2) / k    (= d^2 / 2 inside |d| < delta, delta (a - delta / 2) outside)
     dx = clip(d, -delta, delta) s / k     dt = -dx
@@ -92,7 +92,7 @@ class HuberLoss(_PointwiseLoss):
         return dx, (-dx if self.needs_input_grad[1] else None)
 
 
-class BinaryCrossEntropy(_PointwiseLoss):
+class BinaryCrossEntropyFn(_PointwiseLossFn):
     """p = input probabilities in [0, 1], logs clamped to >= -100 as in PyTorch:
     l = -w (t log p + (1 - t) log(1 - p))
     dp = s w (p - t) / max(p (1 - p), 1e-12)     dt = s w (log(1 - p) - log p)"""
@@ -124,7 +124,7 @@ class BinaryCrossEntropy(_PointwiseLoss):
         return dp, dt
 
 
-class BinaryCrossEntropyWithLogits(_PointwiseLoss):
+class BinaryCrossEntropyWithLogitsFn(_PointwiseLossFn):
     """BCE on logits x, stable: with sp = softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0)
     and pw = pos_weight (1 when None), w = weight:
     l = w ((1 - t) x + (1 + (pw - 1) t) sp)      (= -w (pw t log s(x) + (1 - t) log s(-x)))
@@ -169,7 +169,7 @@ class BinaryCrossEntropyWithLogits(_PointwiseLoss):
         return dx, dt
 
 
-class KlDiv(_PointwiseLoss):
+class KLDivFn(_PointwiseLossFn):
     """Kullback-Leibler divergence, x = log q (input log-probabilities), t = target:
     l = t (log t - x)            (0 where t == 0)      log_target: l = exp(t) (t - x)
     dx = -t s                                          dx = -exp(t) s
@@ -201,7 +201,7 @@ class KlDiv(_PointwiseLoss):
         return dx, dt
 
 
-class CosineEmbeddingLoss(Function):
+class CosineEmbeddingLossFn(Function):
     """x1, x2: (N, D) (or (D,)); y: (N,) of 1 / -1. With m_k = |x_k|^2 + 1e-12,
     c = x1 . x2 / sqrt(m1 m2):
         l = 1 - c where y == 1,  max(c - margin, 0) where y == -1,  0 otherwise
@@ -239,13 +239,13 @@ class CosineEmbeddingLoss(Function):
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error (x - t)^2; input and target broadcast."""
     _check_reduction("mse_loss", reduction)
-    return MseLoss.apply(*_pair("mse_loss", input, target), reduction=reduction)
+    return MSELossFn.apply(*_pair("mse_loss", input, target), reduction=reduction)
 
 
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error |x - t|; input and target broadcast."""
     _check_reduction("l1_loss", reduction)
-    return L1Loss.apply(*_pair("l1_loss", input, target), reduction=reduction)
+    return L1LossFn.apply(*_pair("l1_loss", input, target), reduction=reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
@@ -253,7 +253,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     _check_reduction("huber_loss", reduction)
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    return HuberLoss.apply(*_pair("huber_loss", input, target), reduction=reduction,
+    return HuberLossFn.apply(*_pair("huber_loss", input, target), reduction=reduction,
                            delta=float(delta), k=1.0)
 
 
@@ -265,8 +265,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     x, t = _pair("smooth_l1_loss", input, target)
     if beta == 0:
-        return L1Loss.apply(x, t, reduction=reduction)
-    return HuberLoss.apply(x, t, reduction=reduction, delta=float(beta), k=float(beta))
+        return L1LossFn.apply(x, t, reduction=reduction)
+    return HuberLossFn.apply(x, t, reduction=reduction, delta=float(beta), k=float(beta))
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
@@ -281,7 +281,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
             f"[{float(x.array.min()):.4g}, {float(x.array.max()):.4g}]"
         )
     w = _constant(name, "weight", weight, x)
-    return BinaryCrossEntropy.apply(x, t, reduction=reduction, weight=w)
+    return BinaryCrossEntropyFn.apply(x, t, reduction=reduction, weight=w)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
@@ -293,7 +293,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     x, t = _pair(name, input, target, same_shape=True)
     w = _constant(name, "weight", weight, x)
     pw = _constant(name, "pos_weight", pos_weight, x)
-    return BinaryCrossEntropyWithLogits.apply(x, t, reduction=reduction, weight=w,
+    return BinaryCrossEntropyWithLogitsFn.apply(x, t, reduction=reduction, weight=w,
                                               pos_weight=pw)
 
 
@@ -304,7 +304,7 @@ def kl_div(input, target, reduction="mean", log_target=False):
     name = "kl_div"
     _check_reduction(name, reduction, _REDUCTIONS + ("batchmean",))
     x, t = _pair(name, input, target)
-    return KlDiv.apply(x, t, reduction=reduction, log_target=bool(log_target))
+    return KLDivFn.apply(x, t, reduction=reduction, log_target=bool(log_target))
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
@@ -322,4 +322,4 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
             f"{name}: inputs of shape {tuple(x1.shape)} need a target of shape "
             f"{tuple(x1.shape[:-1])} (1 or -1 per pair), got {tuple(y.shape)}"
         )
-    return CosineEmbeddingLoss.apply(x1, x2, y=y, margin=float(margin), reduction=reduction)
+    return CosineEmbeddingLossFn.apply(x1, x2, y=y, margin=float(margin), reduction=reduction)

@@ -148,7 +148,7 @@ def _along_axis(xp, shape, d, index):
 
 
 # ------------------------------------------------------------- functions
-class Sum(Function):
+class SumFn(Function):
     """y = sum of x over the axes A.            x: S -> y: S without A (1s with keepdim)
     dx = dy_k broadcast to S                  (a read-only view; the engine copies for leaves)
     saved: only shapes."""
@@ -162,7 +162,7 @@ class Sum(Function):
         return self.xp.broadcast_to(dy.reshape(self.kept), self.shape)
 
 
-class Mean(Function):
+class MeanFn(Function):
     """y = (1/n) sum of x over A, n = number of reduced elements (nan when n == 0).
     dx = dy_k / n broadcast to S
     saved: only shapes and n."""
@@ -187,7 +187,7 @@ class Mean(Function):
         return xp.broadcast_to(dy.reshape(self.kept) / self.n, self.shape)
 
 
-class Var(Function):
+class VarFn(Function):
     """y = sum over A of (x - m)**2 / max(0, n - c),   m = mean of x over A, c = correction.
     dx = dy_k * 2 (x - m) / (n - c)     (n - c unclamped here, matching PyTorch)
     saved: d = x - m (needed by backward; forward computes it anyway)."""
@@ -212,8 +212,8 @@ class Var(Function):
         return d * (dy.reshape(self.kept) * scale)
 
 
-class Std(Var):
-    """y = sqrt(var(x)) over A (same correction rule as Var).
+class StdFn(VarFn):
+    """y = sqrt(var(x)) over A (same correction rule as VarFn).
     dx = dy_k * (x - m) / (y_k * (n - c))     (0 where y == 0, as in PyTorch)
     saved: d = x - m and the output y."""
 
@@ -233,7 +233,7 @@ class Std(Var):
         return d * scale
 
 
-class MaxAll(Function):
+class MaxAllFn(Function):
     """y = max (or min) of all elements of x.     x: S -> y: () (1s with keepdim)
     dx = dy / k at each of the k elements equal to y, 0 elsewhere (ties share evenly;
          when y is nan, the nans share it), as PyTorch does for the full reduction.
@@ -253,7 +253,7 @@ class MaxAll(Function):
         return mask * (dy.reshape(()) / count)
 
 
-class MaxDim(Function):
+class MaxDimFn(Function):
     """values = x[..., i, ...] at i = index (the first max / min along dim d).
     x: S -> values: S with S[d] removed (1 with keepdim)
     dx = zeros(S) with dy put at the chosen index only (PyTorch's rule for ties)
@@ -283,7 +283,7 @@ class MaxDim(Function):
         return dx
 
 
-class LogSumExp(Function):
+class LogSumExpFn(Function):
     """y = m + log(sum over A of exp(x - m)),  m = max over A (0 where it is +-inf).
     dx = dy_k * exp(x - y_k)            (softmax of x over A, from the saved output)
     saved: x and y_k (keepdim shape)."""
@@ -323,14 +323,14 @@ def sum(x, dim=None, keepdim=False, **aliases):
     """Sum over `dim` (None: all). Integer and bool tensors sum to int64, as in PyTorch."""
     dim, keepdim = _options("sum", dim, keepdim, aliases)
     x = as_tensor(x)
-    return Sum.apply(x, axes=_axes("sum", dim, x.ndim), keepdim=keepdim)
+    return SumFn.apply(x, axes=_axes("sum", dim, x.ndim), keepdim=keepdim)
 
 
 def mean(x, dim=None, keepdim=False, **aliases):
     """Mean over `dim` (None: all); nan over an empty dimension. Integer input gives float32."""
     dim, keepdim = _options("mean", dim, keepdim, aliases)
     x = _to_float(as_tensor(x))
-    return Mean.apply(x, axes=_axes("mean", dim, x.ndim), keepdim=keepdim)
+    return MeanFn.apply(x, axes=_axes("mean", dim, x.ndim), keepdim=keepdim)
 
 
 def _correction(unbiased, correction):
@@ -344,7 +344,7 @@ def var(x, dim=None, keepdim=False, unbiased=True, correction=None, **aliases):
     else 0; `correction=` overrides `unbiased`, as in PyTorch)."""
     dim, keepdim = _options("var", dim, keepdim, aliases)
     x = _to_float(as_tensor(x))
-    return Var.apply(x, axes=_axes("var", dim, x.ndim), keepdim=keepdim,
+    return VarFn.apply(x, axes=_axes("var", dim, x.ndim), keepdim=keepdim,
                      correction=_correction(unbiased, correction))
 
 
@@ -352,7 +352,7 @@ def std(x, dim=None, keepdim=False, unbiased=True, correction=None, **aliases):
     """Standard deviation over `dim`: sqrt(var(x, dim, ...)), same arguments as var."""
     dim, keepdim = _options("std", dim, keepdim, aliases)
     x = _to_float(as_tensor(x))
-    return Std.apply(x, axes=_axes("std", dim, x.ndim), keepdim=keepdim,
+    return StdFn.apply(x, axes=_axes("std", dim, x.ndim), keepdim=keepdim,
                      correction=_correction(unbiased, correction))
 
 
@@ -365,10 +365,10 @@ def _extreme(name, largest, x, dim, keepdim, aliases):
                 f"{name}(): the tensor is empty (shape {tuple(x.shape)}); there is no "
                 f"{name}imum. Pass dim= to reduce one dimension"
             )
-        return MaxAll.apply(x, keepdim=keepdim, largest=largest)
+        return MaxAllFn.apply(x, keepdim=keepdim, largest=largest)
     d = _int_dim(name, dim, x.ndim)
     index = _arg(name, largest, x.array, d, True)
-    values = MaxDim.apply(x, dim=d, index=index, keepdim=keepdim)
+    values = MaxDimFn.apply(x, dim=d, index=index, keepdim=keepdim)
     if not keepdim and x.ndim:
         index = index.reshape(index.shape[:d] + index.shape[d + 1:])
     return ValuesIndices(values, Tensor._wrap(index))
@@ -432,4 +432,4 @@ def logsumexp(x, dim=None, keepdim=False, **aliases):
     """log(sum(exp(x))) over `dim`, computed stably (shifted by the maximum); -inf when empty."""
     dim, keepdim = _options("logsumexp", dim, keepdim, aliases)
     x = _to_float(as_tensor(x))
-    return LogSumExp.apply(x, axes=_axes("logsumexp", dim, x.ndim), keepdim=keepdim)
+    return LogSumExpFn.apply(x, axes=_axes("logsumexp", dim, x.ndim), keepdim=keepdim)

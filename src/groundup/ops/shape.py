@@ -3,7 +3,7 @@
 Where NumPy gives a view (reshape of contiguous data, transpose, permute,
 expand, flip) the output shares memory with the input; no backward ever
 writes into its `dy`. Shape-only wrappers (view, squeeze, unsqueeze, flatten)
-are all the one `Reshape` primitive; transpose is a `Permute`. Indexing lives
+are all the one `ReshapeFn` primitive; transpose is a `PermuteFn`. Indexing lives
 in ops/index.py, concatenation/splitting/padding in ops/join.py.
 
 Notation: x has shape S, y the output; dims may be negative, as in PyTorch.
@@ -50,7 +50,7 @@ def _dims(name, dims, ndim):
     return out
 
 
-class Reshape(Function):
+class ReshapeFn(Function):
     """y = the elements of x in C order, with a new shape.      x: S -> y: T, prod(S) = prod(T)
     dx = dy reshaped to S
     saved: only S. (A view when x's layout allows it, else a copy.)"""
@@ -63,7 +63,7 @@ class Reshape(Function):
         return dy.reshape(self.shape)
 
 
-class Permute(Function):
+class PermuteFn(Function):
     """y = x with its axes reordered: y.shape[i] = S[dims[i]]         (a view)
     dx = dy with the inverse permutation
     saved: the inverse permutation."""
@@ -79,7 +79,7 @@ class Permute(Function):
         return dy.transpose(self.inverse)
 
 
-class Expand(Function):
+class ExpandFn(Function):
     """y = x broadcast to `shape` (a read-only view: no copy)     x: S -> y: shape
     dx = dy (the engine sums it back to S: the adjoint of broadcasting is summation)."""
 
@@ -90,7 +90,7 @@ class Expand(Function):
         return dy
 
 
-class Repeat(Function):
+class RepeatFn(Function):
     """y = x tiled sizes[k] times along each dim k (leading new dims allowed), as Tensor.repeat
     x: S (padded with leading 1s to len(sizes)) -> y[k] = sizes[k] * S[k]
     dx = dy viewed as (r_0, S_0, r_1, S_1, ...) summed over the r axes
@@ -110,7 +110,7 @@ class Repeat(Function):
         return g.reshape(self.shape)
 
 
-class Flip(Function):
+class FlipFn(Function):
     """y = x reversed along the given dims (a view)
     dx = dy reversed along the same dims."""
 
@@ -144,7 +144,7 @@ def reshape(x, shape):
             f"reshape: cannot reshape a tensor of shape {tuple(x.shape)} ({size} elements) "
             f"into shape {shape} ({math.prod(shape)} elements)"
         )
-    return Reshape.apply(x, shape=shape)
+    return ReshapeFn.apply(x, shape=shape)
 
 
 def transpose(x, dim0, dim1):
@@ -156,7 +156,7 @@ def transpose(x, dim0, dim1):
     dims = list(range(n))
     if n:
         dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(x, dims=tuple(dims))
+    return PermuteFn.apply(x, dims=tuple(dims))
 
 
 def permute(x, dims):
@@ -171,7 +171,7 @@ def permute(x, dims):
             f"dimension(s) (shape {tuple(x.shape)})"
         )
     dims = _dims("permute", dims, x.ndim) if x.ndim else ()
-    return Permute.apply(x, dims=dims)
+    return PermuteFn.apply(x, dims=dims)
 
 
 def expand(x, shape):
@@ -204,7 +204,7 @@ def expand(x, shape):
         elif n < 0:
             raise ValueError(f"expand: invalid size {n} in {shape}")
         out.append(n)
-    return Expand.apply(x, shape=tuple(out))
+    return ExpandFn.apply(x, shape=tuple(out))
 
 
 def squeeze(x, dim=None):
@@ -217,7 +217,7 @@ def squeeze(x, dim=None):
     else:
         dims = _dims("squeeze", dim, x.ndim)
         keep = [n for i, n in enumerate(shape) if not (i in dims and n == 1)]
-    return Reshape.apply(x, shape=tuple(keep))
+    return ReshapeFn.apply(x, shape=tuple(keep))
 
 
 def unsqueeze(x, dim):
@@ -225,21 +225,21 @@ def unsqueeze(x, dim):
     x = as_tensor(x)
     d = _dim("unsqueeze", dim, x.ndim + 1)
     shape = x.shape[:d] + (1,) + x.shape[d:]
-    return Reshape.apply(x, shape=shape)
+    return ReshapeFn.apply(x, shape=shape)
 
 
 def flatten(x, start_dim=0, end_dim=-1):
     """Merge dims start_dim..end_dim into one (a 0-d tensor becomes shape (1,))."""
     x = as_tensor(x)
     if x.ndim == 0:
-        return Reshape.apply(x, shape=(1,))
+        return ReshapeFn.apply(x, shape=(1,))
     s = _dim("flatten", start_dim, x.ndim, "start_dim")
     e = _dim("flatten", end_dim, x.ndim, "end_dim")
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
                          f"(tensor of shape {tuple(x.shape)})")
     shape = x.shape[:s] + (math.prod(x.shape[s:e + 1]),) + x.shape[e + 1:]
-    return Reshape.apply(x, shape=shape)
+    return ReshapeFn.apply(x, shape=shape)
 
 
 def repeat(x, *sizes):
@@ -253,7 +253,7 @@ def repeat(x, *sizes):
             f"repeat: need one non-negative repeat count per dimension (at least {x.ndim} for "
             f"shape {tuple(x.shape)}), got {sizes}"
         )
-    return Repeat.apply(x, sizes=sizes)
+    return RepeatFn.apply(x, sizes=sizes)
 
 
 def flip(x, dims):
@@ -261,4 +261,4 @@ def flip(x, dims):
     x = as_tensor(x)
     dims = _dims("flip", dims, x.ndim) if x.ndim else ()
     index = tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(x.ndim))
-    return Flip.apply(x, index=index)
+    return FlipFn.apply(x, index=index)

@@ -87,8 +87,8 @@ def _rows_of(a):
     return a.reshape(-1, a.shape[-1])
 
 
-class _SoftmaxForward(Function):
-    """The shared forward of Softmax and LogSoftmax (`log` picks which): y is saved."""
+class _SoftmaxBaseFn(Function):
+    """The shared forward of SoftmaxFn and LogSoftmaxFn (`log` picks which): y is saved."""
 
     log = False
 
@@ -107,7 +107,7 @@ class _SoftmaxForward(Function):
         return y
 
 
-class Softmax(_SoftmaxForward):
+class SoftmaxFn(_SoftmaxBaseFn):
     """Softmax along `dim`, numerically stable.
 
     forward:   y = exp(x - m) / sum_dim exp(x - m),  m a shift (a maximum)
@@ -139,7 +139,7 @@ class Softmax(_SoftmaxForward):
         return dx.reshape(dy.shape)
 
 
-class LogSoftmax(_SoftmaxForward):
+class LogSoftmaxFn(_SoftmaxBaseFn):
     """Log-softmax along `dim`, numerically stable.
 
     forward:   y = (x - m) - log(sum_dim exp(x - m)),  m a shift (a maximum)
@@ -186,10 +186,10 @@ def _softmax_input(x, dim, dtype, name):
 def softmax(x, dim=-1, dtype=None):
     """exp(x) / sum(exp(x)) along `dim` (default the last), computed stably."""
     x, dim = _softmax_input(x, dim, dtype, "softmax")
-    return Softmax.apply(x, dim=dim)
+    return SoftmaxFn.apply(x, dim=dim)
 
 
 def log_softmax(x, dim=-1, dtype=None):
     """log(softmax(x)) along `dim` (default the last), computed stably."""
     x, dim = _softmax_input(x, dim, dtype, "log_softmax")
-    return LogSoftmax.apply(x, dim=dim)
+    return LogSoftmaxFn.apply(x, dim=dim)

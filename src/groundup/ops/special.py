@@ -118,7 +118,7 @@ def _erf_array(x, xp):
     return yl
 
 
-class Erf(Function):
+class ErfFn(Function):
     """Gauss error function erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt.
 
     forward:   y = erf(x)      (own polynomial approximation, ~1 ulp; see _erf_array)
@@ -155,5 +155,5 @@ def erf(x):
     if x.array.ndim == 0:
         # run as shape (1,): NumPy turns 0-d results into scalars, which the in-place
         # steps of the forward and backward cannot write into
-        return Erf.apply(x.reshape(1)).reshape(())
-    return Erf.apply(x)
+        return ErfFn.apply(x.reshape(1)).reshape(())
+    return ErfFn.apply(x)
