@@ -1,8 +1,8 @@
-"""matmul, linear, outer and bmm against PyTorch (float32, float64) and finite differences."""
+"""matmul, linear, outer, bmm, bilinear vs PyTorch (float32, float64) and finite differences."""
 
 import numpy as np
 import pytest
-from helpers import check_op, require_torch
+from helpers import check_op, randn, require_torch
 
 import groundup as gu
 from groundup.ops.linalg import LinearFn, MatmulFn
@@ -229,3 +229,30 @@ def test_bmm_non_contiguous():
 def test_bmm_errors(sa, sb, msg):
     with pytest.raises(ValueError, match=msg):
         gu.bmm(gu.tensor(np.zeros(sa)), gu.tensor(np.zeros(sb)))
+
+
+# ------------------------------------------------------------------- bilinear
+@pytest.mark.parametrize("lead", [(4,), (2, 3), (1,)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_bilinear_matches_torch(lead, bias):
+    x1, x2, w = randn(*lead, 3, seed=1), randn(*lead, 2, seed=2), randn(5, 3, 2, seed=3)
+    extra = [randn(5, seed=4)] if bias else []
+    check_op(gu.ops.bilinear, F.bilinear, x1, x2, w, *extra)
+
+
+def test_bilinear_errors():
+    w = gu.randn(5, 3, 2)
+    with pytest.raises(ValueError, match=r"\(\.\.\., 3\) and \(\.\.\., 2\).*\(4, 3\) and \(4, 3\)"):
+        gu.ops.bilinear(gu.randn(4, 3), gu.randn(4, 3), w)
+    with pytest.raises(ValueError, match="3-D"):
+        gu.ops.bilinear(gu.randn(4, 3), gu.randn(4, 2), gu.randn(3, 2))
+    with pytest.raises(ValueError, match=r"bias of shape \(5,\)"):
+        gu.ops.bilinear(gu.randn(4, 3), gu.randn(4, 2), w, gu.randn(4))
+
+
+def test_linear_output_is_c_contiguous():
+    """Layer outputs are row-major: element-wise ops after them need no layout branches."""
+    y = gu.nn.Linear(8, 16)(gu.randn(4, 8))
+    assert y.array.flags.c_contiguous
+    x = gu.randn(8, 4).T  # a column-major input
+    assert gu.nn.Linear(8, 16)(x).array.flags.c_contiguous

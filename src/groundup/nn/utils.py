@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ..autograd import Function
+from .. import ops
 from ..backend import array_module
 from ..tensor import Tensor
 
@@ -131,27 +131,6 @@ def clip_grad_value_(parameters, clip_value):
             array_module(g).clip(g, -clip_value, clip_value, out=g)
 
 
-class _FlattenCat(Function):
-    """Join tensors into one flat vector.
-
-    forward:   y = concat(x_1.ravel(), ..., x_k.ravel())     x_i: any shapes -> y: (sum n_i,)
-    backward:  dx_i = dy[o_i : o_i + n_i].reshape(x_i.shape)
-    saved:     only the shapes (the backward is a split)
-    """
-
-    def forward(self, *arrays):
-        self.shapes = [a.shape for a in arrays]
-        return self.xp.concatenate([a.reshape(-1) for a in arrays])
-
-    def backward(self, dy):
-        out, start = [], 0
-        for shape, need in zip(self.shapes, self.needs_input_grad, strict=True):
-            n = math.prod(shape)
-            out.append(dy[start:start + n].reshape(shape) if need else None)
-            start += n
-        return tuple(out)
-
-
 def parameters_to_vector(parameters):
     """All parameters flattened and joined into one vector (differentiable)."""
     params = _as_list(parameters, "parameters_to_vector")
@@ -163,7 +142,7 @@ def parameters_to_vector(parameters):
             f"parameters_to_vector: all parameters must have one dtype, got "
             f"{sorted(str(d) for d in dtypes)}"
         )
-    return _FlattenCat.apply(*params)
+    return ops.cat([ops.reshape(p, (-1,)) for p in params])
 
 
 def vector_to_parameters(vec, parameters):

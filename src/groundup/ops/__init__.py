@@ -2,7 +2,9 @@
 
 from .activation import *  # noqa: F403
 from .compare import *  # noqa: F403
+from .dropout import *  # noqa: F403
 from .elementwise import *  # noqa: F403
+from .embedding import *  # noqa: F403
 from .index import *  # noqa: F403
 from .join import *  # noqa: F403
 from .linalg import *  # noqa: F403

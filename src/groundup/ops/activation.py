@@ -7,14 +7,13 @@ multiplied in, instead of selecting with `where` (several times slower on big
 arrays); a forward saves nothing when no input needs a gradient.
 """
 
-import contextlib
 import math
 
 import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .common import as_tensor
+from .common import as_tensor, quiet, to_float
 from .special import _erf_array
 
 __all__ = [
@@ -37,7 +36,7 @@ def _zeros(xp, like):
 
     np.maximum(x, zeros) with a same-shaped zero array runs on NumPy's contiguous
     SIMD path, about 2x faster than np.maximum(x, 0) (which broadcasts a scalar).
-    A column-major `like` (a LinearFn output) gets a column-major view, so that the
+    A column-major `like` (a transposed view) gets a column-major view, so that the
     pair stays on that path.
     """
     shape, dtype = like.shape, like.dtype
@@ -66,19 +65,11 @@ def _scalar_zero(xp, dtype):
     return z
 
 
-def _quiet(xp):
-    """Silence NumPy's overflow/underflow warnings where they are expected and harmless."""
-    errstate = getattr(xp, "errstate", None)
-    if errstate is None:
-        return contextlib.nullcontext()
-    return errstate(over="ignore", under="ignore", invalid="ignore")
-
-
 def _ieee(method):
     """Run a forward/backward with IEEE results and no warnings (inf * 0 -> NaN, as PyTorch)."""
 
     def wrapper(self, *args, **kwargs):
-        with _quiet(self.xp):
+        with quiet(self.xp):
             return method(self, *args, **kwargs)
 
     wrapper.__name__, wrapper.__doc__ = method.__name__, method.__doc__
@@ -87,21 +78,6 @@ def _ieee(method):
 
 def _tensor(x):
     return x if type(x) is Tensor else as_tensor(x)
-
-
-def _float(x, name):
-    """A float tensor: integer/bool inputs of smooth activations become float32, as in PyTorch."""
-    x = _tensor(x)
-    kind = x.array.dtype.kind
-    if kind != "f":
-        if kind not in "iub":
-            raise TypeError(f"{name}: expected a numeric tensor, got dtype {x.array.dtype}")
-        return Tensor._wrap(x.array.astype(np.float32))
-    return x
-
-
-def _needs(fn):
-    return fn.needs_input_grad[0]
 
 
 def _apply(cls, x, **config):
@@ -128,7 +104,7 @@ class ReLUFn(Function):
         # a 0-d zero: in a training step x is cache-cold after its GEMM, and a full zero
         # array would be a second stream to read (a scalar would take NumPy's slow path)
         y = self.xp.maximum(x, _scalar_zero(self.xp, x.dtype))
-        if _needs(self):
+        if self.needs_input_grad[0]:
             self.save_for_backward(y)
         return y
 
@@ -146,7 +122,7 @@ class HardtanhFn(Function):
 
     def forward(self, x, lo, hi):
         xp = self.xp
-        if _needs(self):
+        if self.needs_input_grad[0]:
             self.save_for_backward(~((x <= lo) | (x >= hi)))
         return xp.clip(x, xp.asarray(lo, dtype=x.dtype), xp.asarray(hi, dtype=x.dtype))
 
@@ -168,7 +144,7 @@ class LeakyReLUFn(Function):
         g = 1.0 - f
         g *= slope
         f += g
-        if _needs(self):
+        if self.needs_input_grad[0]:
             self.save_for_backward(f)
         return x * f
 
@@ -193,7 +169,7 @@ class ELUFn(Function):
         y = xp.expm1(xp.minimum(x, zeros))
         y *= alpha
         y += xp.maximum(x, zeros)
-        if _needs(self):
+        if self.needs_input_grad[0]:
             self.save_for_backward(x)
         self.alpha = alpha
         return y
@@ -223,7 +199,7 @@ class GELUFn(Function):
         cdf = _erf_array(x * _SQRT_HALF, self.xp)
         cdf += 1.0
         cdf *= 0.5
-        if _needs(self):
+        if self.needs_input_grad[0]:
             self.save_for_backward(x, cdf)
         return x * cdf
 
@@ -259,7 +235,7 @@ class GELUTanhFn(Function):
         inner *= x
         inner *= _GELU_TANH_BETA
         t = xp.tanh(inner, out=inner)
-        if _needs(self):
+        if self.needs_input_grad[0]:
             self.save_for_backward(x, t)
         y = t + 1.0
         y *= x
@@ -285,7 +261,7 @@ class GELUTanhFn(Function):
 def _sigmoid_array(x, xp):
     """1 / (1 + exp(-x)): exp overflows to inf for very negative x, giving the exact limit 0."""
     s = xp.negative(x)
-    with _quiet(xp):
+    with quiet(xp):
         xp.exp(s, out=s)
     s += 1.0
     xp.reciprocal(s, out=s)
@@ -303,7 +279,7 @@ class SigmoidFn(Function):
 
     def forward(self, x):
         y = _sigmoid_array(x, self.xp)
-        if _needs(self):
+        if self.needs_input_grad[0]:
             self.save_for_backward(y)
         return y
 
@@ -325,7 +301,7 @@ class TanhFn(Function):
 
     def forward(self, x):
         y = self.xp.tanh(x)
-        if _needs(self):
+        if self.needs_input_grad[0]:
             self.save_for_backward(y)
         return y
 
@@ -348,7 +324,7 @@ class SiLUFn(Function):
     @_ieee
     def forward(self, x):
         s = _sigmoid_array(x, self.xp)
-        if _needs(self):
+        if self.needs_input_grad[0]:
             self.save_for_backward(x, s)
         return x * s
 
@@ -379,7 +355,7 @@ class SoftplusFn(Function):
         z = x * beta if beta != 1.0 else x
         m = (z > threshold).astype(x.dtype)  # 1 in the linear regime
         zc = xp.minimum(z, xp.asarray(threshold, dtype=x.dtype))
-        with _quiet(xp):
+        with quiet(xp):
             e = xp.exp(zc)
         y = xp.log1p(e)
         if beta != 1.0:
@@ -391,7 +367,7 @@ class SoftplusFn(Function):
         lin *= m
         y *= 1.0 - m
         y += lin
-        if _needs(self):
+        if self.needs_input_grad[0]:
             s = e + 1.0
             xp.divide(e, s, out=s)  # e^z / (1 + e^z), finite since z <= threshold
             self.save_for_backward(s, m)
@@ -423,7 +399,7 @@ class LogSigmoidFn(Function):
         xp.exp(e, out=e)
         y = xp.log1p(e)
         xp.subtract(xp.minimum(x, _zeros(xp, x)), y, out=y)
-        if _needs(self):
+        if self.needs_input_grad[0]:
             self.save_for_backward(e, x < 0)
         return y
 
@@ -464,45 +440,45 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
 
 def leaky_relu(x, negative_slope=0.01):
     """x for x > 0, negative_slope * x otherwise."""
-    return _apply(LeakyReLUFn, _float(x, "leaky_relu"), slope=float(negative_slope))
+    return _apply(LeakyReLUFn, to_float(x, "leaky_relu"), slope=float(negative_slope))
 
 
 def elu(x, alpha=1.0):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    return _apply(ELUFn, _float(x, "elu"), alpha=float(alpha))
+    return _apply(ELUFn, to_float(x, "elu"), alpha=float(alpha))
 
 
 def gelu(x, approximate="none"):
     """x * Phi(x) with the exact normal CDF (approximate="none", the default) or its tanh form."""
     if approximate == "none":
-        return _apply(GELUFn, _float(x, "gelu"))
+        return _apply(GELUFn, to_float(x, "gelu"))
     if approximate == "tanh":
-        return _apply(GELUTanhFn, _float(x, "gelu"))
+        return _apply(GELUTanhFn, to_float(x, "gelu"))
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def silu(x):
     """x * sigmoid(x)."""
-    return _apply(SiLUFn, _float(x, "silu"))
+    return _apply(SiLUFn, to_float(x, "silu"))
 
 
 def sigmoid(x):
     """1 / (1 + exp(-x)), finite for any input."""
-    return _apply(SigmoidFn, _float(x, "sigmoid"))
+    return _apply(SigmoidFn, to_float(x, "sigmoid"))
 
 
 def tanh(x):
     """Hyperbolic tangent."""
-    return _apply(TanhFn, _float(x, "tanh"))
+    return _apply(TanhFn, to_float(x, "tanh"))
 
 
 def softplus(x, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, reverting to x where beta x > threshold (as in PyTorch)."""
     if beta == 0:
         raise ValueError("softplus: beta must be non-zero")
-    return _apply(SoftplusFn, _float(x, "softplus"), beta=float(beta), threshold=float(threshold))
+    return _apply(SoftplusFn, to_float(x, "softplus"), beta=float(beta), threshold=float(threshold))
 
 
 def logsigmoid(x):
     """log(sigmoid(x)), stable for large |x|."""
-    return _apply(LogSigmoidFn, _float(x, "logsigmoid"))
+    return _apply(LogSigmoidFn, to_float(x, "logsigmoid"))

@@ -1,4 +1,7 @@
-"""Small helpers shared by the op families: operand conversion and dim handling."""
+"""Small helpers shared by the op families: operand conversion, float promotion, dim handling
+and NumPy warning control. Every op module may import this one; it imports no op module."""
+
+import contextlib
 
 import numpy as np
 
@@ -81,3 +84,25 @@ def normalize_dims(dim, ndim):
     if isinstance(dim, (int, np.integer)):
         return (normalize_dim(int(dim), ndim),)
     return tuple(sorted(normalize_dim(int(d), ndim) for d in dim))
+
+
+def to_float(x, name=None):
+    """`x` as a float Tensor: integer and bool tensors become float32, as PyTorch's smooth and
+    transcendental functions (exp, sigmoid, mean, ...) return float for them. With `name`, a
+    non-numeric dtype is refused with an error naming the op."""
+    if type(x) is not Tensor:
+        x = as_tensor(x)
+    kind = x.array.dtype.kind
+    if kind == "f":
+        return x
+    if name is not None and kind not in "iub":
+        raise TypeError(f"{name}: expected a numeric tensor, got dtype {x.array.dtype}")
+    return Tensor._wrap(x.array.astype(DEFAULT_FLOAT))
+
+
+def quiet(xp):
+    """Silence NumPy's overflow/underflow warnings where they are expected and harmless."""
+    errstate = getattr(xp, "errstate", None)
+    if errstate is None:
+        return contextlib.nullcontext()
+    return errstate(over="ignore", under="ignore", invalid="ignore")

@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd import Function
 from ..backend import move, to_dtype
 from ..tensor import Tensor
-from .common import as_tensor, binary_operands
+from .common import as_tensor, binary_operands, to_float
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos",
@@ -369,15 +369,15 @@ def pow(a, b):
 
 
 def exp(x):
-    return ExpFn.apply(_float(x))
+    return ExpFn.apply(to_float(x))
 
 
 def log(x):
-    return LogFn.apply(_float(x))
+    return LogFn.apply(to_float(x))
 
 
 def sqrt(x):
-    return SqrtFn.apply(_float(x))
+    return SqrtFn.apply(to_float(x))
 
 
 def abs(x):
@@ -385,11 +385,11 @@ def abs(x):
 
 
 def sin(x):
-    return SinFn.apply(_float(x))
+    return SinFn.apply(to_float(x))
 
 
 def cos(x):
-    return CosFn.apply(_float(x))
+    return CosFn.apply(to_float(x))
 
 
 def maximum(a, b):
@@ -442,12 +442,3 @@ def to_device(x, device):
 
 def clone(x):
     return CloneFn.apply(x)
-
-
-def _float(x):
-    """Transcendental functions of integer tensors return float32, as in PyTorch."""
-    if type(x) is not Tensor:
-        x = as_tensor(x)
-    if x.array.dtype.kind != "f":
-        return Tensor._wrap(x.array.astype(np.float32))
-    return x

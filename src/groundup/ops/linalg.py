@@ -1,4 +1,4 @@
-"""Linear algebra primitives: matmul (torch.matmul semantics), linear, outer, bmm.
+"""Linear algebra primitives: matmul (torch.matmul semantics), linear, outer, bmm, bilinear.
 
 These are the GEMM-bound hot path of every model, so each keeps BLAS busy and
 everything else out of the way: a batch of matrices times one matrix is one
@@ -18,20 +18,15 @@ import numpy as np
 from ..autograd import Function
 from ..backend import cached_constant
 from ..tensor import Tensor
-from .common import binary_operands
+from .common import as_tensor, binary_operands
+from .shape import reshape
 
-__all__ = ["matmul", "linear", "outer", "bmm"]
+__all__ = ["matmul", "linear", "outer", "bmm", "bilinear"]
 
 
 def _rows(x):
     """x (..., k) as a 2-D (prod(...), k) array (a view when x is contiguous)."""
     return x if x.ndim == 2 else x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
-
-
-def _col_major(a):
-    """True for a 2-D array that is column-major (F-contiguous) but not row-major."""
-    flags = a.flags
-    return flags.f_contiguous and not flags.c_contiguous
 
 
 def _mm_rows(x, w):
@@ -104,31 +99,21 @@ class LinearFn(Function):
     """Fused affine map y = x @ W^T + b (nn.Linear's layout: W is (out, in)).
 
     Shapes: x (..., in), W (out, in), b (out,) -> y (..., out); N = prod(...).
-    forward:   y = x2 @ W^T (+ b)           x2 = x as (N, in); W^T is a view
+    forward:   y = x2 @ W^T (+ b)           x2 = x as (N, in); W^T is a view (BLAS takes
+                                            the transpose as a flag, no copy)
     backward:  dx = dy2 @ W                 (N, out) @ (out, in)
                dW = dy2^T @ x2              (out, N) @ (N, in)
-               db = 1^T dy2                 a GEMV with a ones vector (column sums)
+               db = 1^T dy2                 column sums, as a GEMV with a ones vector
                each computed only when its input needs a gradient
     saved:     x and W (references, no copies)
-
-    Layout (values are the same either way): for a 2-D x, y is computed as
-    y^T = W @ x^T when out >= N or x is column-major (x^T then a plain row-major
-    operand), and returned as the (N, out) column-major view y^T.T. OpenBLAS runs
-    that orientation 10-40% faster for batch-sized N (more at 2 threads), and the
-    next LinearFn then gets a column-major x. dx is returned in x's layout, so that
-    element-wise backward ops between layers (ReLU's mask) stay contiguous.
+    The output is C-contiguous (row-major), like every layer output.
     """
 
     def forward(self, x, w, b=None):
         self.save_for_backward(x, w)
-        if x.ndim == 2 and (_col_major(x) or w.shape[0] >= x.shape[0]):
-            y_t = w @ x.T  # (out, N): the faster GEMM orientation (see the class docstring)
-            if b is not None:
-                y_t += b[:, None]  # in place on the fresh GEMM output
-            return y_t.T
         y = _mm_rows(x, w.T)
         if b is not None:
-            y += b
+            y += b  # in place on the fresh GEMM output
         return y
 
     def backward(self, dy):
@@ -139,17 +124,8 @@ class LinearFn(Function):
         if len(needs) == 3 and needs[2]:  # first, while dy is still in cache
             db = cached_constant(self.xp, "ones", dy2.shape[0], dy.dtype) @ dy2
         if needs[0]:
-            if x.ndim == 2 and _col_major(x):
-                dx = (w.T @ dy2.T).T  # dx^T = W^T dy^T: dx in x's (column-major) layout
-            else:
-                dx = dy2 @ w
-                if x.ndim != 2:
-                    dx = dx.reshape(x.shape)
+            dx = (dy2 @ w).reshape(x.shape)
         if needs[1]:
-            if x.ndim == 2 and dy2.shape[1] < dy2.shape[0] and _col_major(x) and _col_major(dy2):
-                # a narrow column-major dy against a column-major x: OpenBLAS's kernel for
-                # that operand pair is ~2.5x slower than after copying the small dy to rows
-                dy2 = self.xp.ascontiguousarray(dy2)
             dw = dy2.T @ _rows(x)
         return (dx, dw, db) if len(needs) == 3 else (dx, dw)
 
@@ -269,3 +245,62 @@ def bmm(a, b):
     if sa[2] != sb[1]:
         raise ValueError(f"bmm: shapes {sa} and {sb} are not aligned: {sa[2]} != {sb[1]}")
     return BmmFn.apply(a, b)
+
+
+class BilinearFn(Function):
+    """Bilinear map: y[n, k] = sum_ij x1[n, i] W[k, i, j] x2[n, j] + b[k].
+
+    forward:   x1: (N, I), x2: (N, J), W: (K, I, J) -> y: (N, K)
+               t[k] = x1 @ W[k]  (K, N, J), a batched GEMM;  y[n, k] = sum_j t[k, n, j] x2[n, j]
+    backward:  u[k, n, j] = dy[n, k] x2[n, j]
+               dx1 = sum_k u[k] @ W[k]^T     dW[k] = x1^T @ u[k]
+               dx2[n, j] = sum_k dy[n, k] t[k, n, j]      db = sum_n dy
+    saved:     x1, x2, W and t.
+    """
+
+    def forward(self, x1, x2, w, *bias):
+        xp = self.xp
+        t = xp.matmul(x1, w)  # (K, N, J)
+        y = xp.einsum("knj,nj->nk", t, x2)
+        if bias:
+            y += bias[0]
+        self.save_for_backward(x1, x2, w, t)
+        return y
+
+    def backward(self, dy):
+        xp = self.xp
+        x1, x2, w, t = self.saved
+        needs = self.needs_input_grad
+        dx1 = dx2 = dw = db = None
+        if needs[0] or needs[2]:
+            u = dy.T[:, :, None] * x2[None, :, :]  # (K, N, J)
+            if needs[0]:
+                dx1 = xp.matmul(u, w.transpose(0, 2, 1)).sum(0)
+            if needs[2]:
+                dw = xp.matmul(x1.T, u)
+        if needs[1]:
+            dx2 = xp.einsum("nk,knj->nj", dy, t)
+        if len(needs) > 3 and needs[3]:
+            db = dy.sum(0)
+        return (dx1, dx2, dw, db)[: len(needs)]
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y = x1^T W_k x2 + b_k for each output k; x1 (..., I), x2 (..., J), W (K, I, J)."""
+    input1, input2 = as_tensor(input1), as_tensor(input2)
+    if weight.ndim != 3:
+        raise ValueError(f"bilinear: weight must be 3-D (out, in1, in2), got "
+                         f"{tuple(weight.shape)}")
+    K, I, J = weight.shape
+    lead = tuple(input1.shape[:-1])
+    if (input1.ndim < 1 or input1.shape[-1] != I or input2.ndim < 1 or input2.shape[-1] != J
+            or tuple(input2.shape[:-1]) != lead):
+        raise ValueError(f"bilinear: expected inputs (..., {I}) and (..., {J}) with the same "
+                         f"leading shape, got {tuple(input1.shape)} and {tuple(input2.shape)}")
+    if bias is not None and tuple(bias.shape) != (K,):
+        raise ValueError(f"bilinear: expected bias of shape ({K},), got {tuple(bias.shape)}")
+    x1 = input1 if input1.ndim == 2 else reshape(input1, (-1, I))
+    x2 = input2 if input2.ndim == 2 else reshape(input2, (-1, J))
+    extra = () if bias is None else (bias,)
+    y = BilinearFn.apply(x1, x2, weight, *extra)
+    return y if input1.ndim == 2 else reshape(y, lead + (K,))

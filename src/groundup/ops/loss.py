@@ -1,7 +1,7 @@
-"""Classification losses (cross_entropy, nll_loss) and the helpers all losses share.
+"""Classification losses (cross_entropy, nll_loss).
 
 The element-wise losses (MSE, L1, Huber, BCE, KL, cosine embedding) live in
-ops/pointwise_loss.py and use the same reduction helpers from here.
+ops/pointwise_loss.py and share the reduction helpers of ops/loss_common.py.
 
 Every loss here is one Function: the element-wise (or per-sample) loss and its
 reduction run in one forward, and the backward writes d(loss)/d(input) in one or
@@ -16,130 +16,30 @@ index targets are constants: they get no gradient (PyTorch gives none either).
 """
 
 import math
-import warnings
 
 import numpy as np
 
 from ..autograd import Function
-from ..backend import array_module, cached_constant
-from ..tensor import Tensor
+from ..backend import cached_constant
 from .common import as_tensor
-from .elementwise import cast
+from .loss_common import (
+    check_reduction,
+    constant_array,
+    float_input,
+    input_target_pair,
+    reduce_loss,
+    target_upstream,
+    upstream,
+)
 
 __all__ = ["cross_entropy", "nll_loss"]
 
-_REDUCTIONS = ("mean", "sum", "none")
 # Cross-entropy shifts logits by one global max M (one cheap pass instead of a max per
 # row), or by nothing when 0 <= M <= 16 (exp cannot overflow, and the subtraction pass
 # is saved); a row whose exp-sum falls below exp(-16) (its own max is > 16 below the
 # shift) is redone with its own max, so no row underflows or loses precision.
 _NO_SHIFT = 16.0
 _UNDERFLOW = math.exp(-16.0)
-
-
-# ----------------------------------------------------------------- helpers
-def _check_reduction(name, reduction, allowed=_REDUCTIONS):
-    if reduction not in allowed:
-        names = ", ".join(repr(r) for r in allowed)
-        raise ValueError(f"{name}: reduction must be one of {names}; got {reduction!r}")
-
-
-def _reduce(xp, loss, reduction, n):
-    """'none' -> loss; 'sum' -> its sum; 'mean' (and 'batchmean') -> sum / n; 0-d arrays."""
-    if reduction == "none":
-        return loss
-    total = loss.sum()
-    if reduction != "sum":
-        if n:  # (np.errstate costs ~15 us; only an empty input can warn)
-            total = total / n
-        else:
-            with np.errstate(invalid="ignore", divide="ignore"):  # empty input: nan, as PyTorch
-                total = total / n
-    return xp.asarray(total, dtype=loss.dtype)
-
-
-def _upstream(dy, reduction, n):
-    """The factor each element's local derivative is multiplied by in backward."""
-    if reduction == "none" or reduction == "sum":
-        return dy
-    if n:  # (np.errstate costs ~15 us; only n == 0 can warn)
-        return dy / n
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return dy / n
-
-
-def _target_upstream(dy, reduction, norm):
-    """`_upstream` for the class-index losses: when 'mean' has nothing to divide by (every
-    target ignored, or weight 0) the gradient is 0, as PyTorch's, not 0 * inf = NaN."""
-    if reduction == "mean" and not norm:
-        return dy * 0
-    return _upstream(dy, reduction, norm)
-
-
-def _float_input(name, x, what="input"):
-    x = as_tensor(x)
-    if x.array.dtype.kind != "f":
-        raise TypeError(f"{name}: {what} must be a floating-point tensor, got {x.array.dtype}")
-    return x
-
-
-def _pair(name, input, target, same_shape=False):
-    """input and target as float Tensors of one dtype (the wider), shapes checked."""
-    x = _float_input(name, input)
-    t = as_tensor(target, x)
-    if t.array.dtype.kind != "f":
-        t = Tensor._wrap(t.array.astype(x.array.dtype))
-    if t.array.dtype != x.array.dtype:  # promote to the wider float, as PyTorch does
-        if t.array.dtype.itemsize > x.array.dtype.itemsize:
-            x = cast(x, t.array.dtype)
-        else:
-            t = cast(t, x.array.dtype)
-    if same_shape:
-        if t.shape != x.shape:
-            raise ValueError(
-                f"{name}: target shape {tuple(t.shape)} must equal the input shape "
-                f"{tuple(x.shape)}"
-            )
-    elif t.shape != x.shape:
-        try:
-            np.broadcast_shapes(x.shape, t.shape)
-        except ValueError:
-            raise ValueError(
-                f"{name}: input shape {tuple(x.shape)} and target shape {tuple(t.shape)} "
-                f"do not broadcast together"
-            ) from None
-        warnings.warn(
-            f"{name}: target shape {tuple(t.shape)} differs from the input shape "
-            f"{tuple(x.shape)}; they are broadcast, which is rarely meant (a (N, 1) output "
-            f"against (N,) targets compares every output with every target)",
-            UserWarning, stacklevel=3,
-        )
-    return x, t
-
-
-def _constant(name, what, value, x, shape=None):
-    """A weight-like constant as an array of x's dtype; shape-checked (exact or broadcast)."""
-    if value is None:
-        return None
-    arr = value.array if isinstance(value, Tensor) else np.asarray(value)
-    arr = array_module(x.array).asarray(arr)
-    if arr.dtype.kind not in "fiub":
-        raise TypeError(f"{name}: {what} must hold numbers, got dtype {arr.dtype}")
-    arr = arr.astype(x.array.dtype, copy=False)
-    if shape is not None:
-        if arr.shape != shape:
-            raise ValueError(f"{name}: {what} must have shape {shape}, got {tuple(arr.shape)}")
-    else:
-        try:
-            ok = np.broadcast_shapes(arr.shape, x.shape) == tuple(x.shape)
-        except ValueError:
-            ok = False
-        if not ok:
-            raise ValueError(
-                f"{name}: {what} of shape {tuple(arr.shape)} does not broadcast to the "
-                f"input shape {tuple(x.shape)}"
-            )
-    return arr
 
 
 def _gather(xp, a, ys):
@@ -306,7 +206,7 @@ class CrossEntropyFn(Function):
         norm = float(ys.size) if wy is None else wy.sum()
         self.save_for_backward(e, s, ys, wy, valid, weight)
         self.config = (reduction, norm, eps, W)
-        out = _reduce(xp, loss, reduction, norm)
+        out = reduce_loss(xp, loss, reduction, norm)
         return out.reshape(()) if self.unbatched and reduction == "none" else out
 
     def backward(self, dy):
@@ -314,7 +214,7 @@ class CrossEntropyFn(Function):
         e, s, ys, wy, valid, weight = self.saved
         reduction, norm, eps, W = self.config
         C = e.shape[1]
-        scale = _target_upstream(dy, reduction, norm)
+        scale = target_upstream(dy, reduction, norm)
         if self.unbatched and reduction == "none":
             scale = scale[None]
         onehot = scale if wy is None else scale * wy  # coefficient of -[c == y]
@@ -361,7 +261,7 @@ class CrossEntropyProbsFn(Function):
         loss = xp.asarray(-(q * logp).sum(axis=ax))
         self.n = x.size / C if C else 0.0
         self.save_for_backward(logp, t)
-        return _reduce(xp, loss, reduction, self.n)
+        return reduce_loss(xp, loss, reduction, self.n)
 
     def _q(self, t, C):
         q = t * (1.0 - self.eps) + self.eps / C if self.eps else t
@@ -371,7 +271,7 @@ class CrossEntropyProbsFn(Function):
         xp = self.xp
         logp, t = self.saved
         ax = self.ax
-        scale = _upstream(dy, self.reduction, self.n)
+        scale = upstream(dy, self.reduction, self.n)
         if self.reduction == "none":
             scale = xp.expand_dims(scale, ax)
         dx = dt = None
@@ -411,13 +311,13 @@ class NllLossFn(Function):
         norm = float(ys.size) if wy is None else wy.sum()
         self.shape, self.config = x.shape, (reduction, norm)
         self.save_for_backward(ys, wy)
-        out = _reduce(xp, loss, reduction, norm)
+        out = reduce_loss(xp, loss, reduction, norm)
         return out.reshape(()) if self.unbatched and reduction == "none" else out
 
     def backward(self, dy):
         ys, wy = self.saved
         reduction, norm = self.config
-        scale = _target_upstream(dy, reduction, norm)
+        scale = target_upstream(dy, reduction, norm)
         if self.unbatched and reduction == "none":
             scale = scale[None]
         dx = self.xp.zeros(self.shape, dy.dtype)
@@ -436,17 +336,17 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     target with the uniform distribution as in PyTorch.
     """
     name = "cross_entropy"
-    _check_reduction(name, reduction)
-    x = _float_input(name, input)
+    check_reduction(name, reduction)
+    x = float_input(name, input)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     y, C, ignorable = _class_indices(name, x, target, ignore_index)
-    w = _constant(name, "weight", weight, x, (C,))
+    w = constant_array(name, "weight", weight, x, (C,))
     if y is not None:
         ii = int(ignore_index) if ignorable else None  # None: no target is ignored
         return CrossEntropyFn.apply(x, target=y, weight=w, ignore_index=ii,
                                   reduction=reduction, label_smoothing=label_smoothing)
-    x, t = _pair(name, x, target, same_shape=True)
+    x, t = input_target_pair(name, x, target, same_shape=True)
     if w is not None:
         w = w.astype(x.array.dtype, copy=False)
     return CrossEntropyProbsFn.apply(x, t, weight=w, reduction=reduction,
@@ -457,10 +357,10 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities `input` (N, C) / (N, C, d1, ...) / (C,)
     at integer class indices `target` (N,) / (N, d1, ...) / ()."""
     name = "nll_loss"
-    _check_reduction(name, reduction)
-    x = _float_input(name, input)
+    check_reduction(name, reduction)
+    x = float_input(name, input)
     y, C, ignorable = _class_indices(name, x, target, ignore_index)
-    w = _constant(name, "weight", weight, x, (C,))
+    w = constant_array(name, "weight", weight, x, (C,))
     ii = int(ignore_index) if ignorable else None  # None: no target is ignored
     return NllLossFn.apply(x, target=y, weight=w, ignore_index=ii,
                          reduction=reduction)

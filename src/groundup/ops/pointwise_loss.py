@@ -9,7 +9,14 @@ import numpy as np
 
 from ..autograd import Function
 from .common import as_tensor
-from .loss import _REDUCTIONS, _check_reduction, _constant, _pair, _reduce, _upstream
+from .loss_common import (
+    REDUCTIONS,
+    check_reduction,
+    constant_array,
+    input_target_pair,
+    reduce_loss,
+    upstream,
+)
 
 __all__ = [
     "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
@@ -31,10 +38,10 @@ class _PointwiseLossFn(Function):
         if reduction == "batchmean":  # kl_div: the sum over the batch size
             n = x.shape[0] if x.ndim else 1
         self.reduction, self.n = reduction, float(n)
-        return _reduce(self.xp, loss, reduction, self.n)
+        return reduce_loss(self.xp, loss, reduction, self.n)
 
     def backward(self, dy):
-        return self.grads(_upstream(dy, self.reduction, self.n))
+        return self.grads(upstream(dy, self.reduction, self.n))
 
 
 class MSELossFn(_PointwiseLossFn):
@@ -220,11 +227,11 @@ class CosineEmbeddingLossFn(Function):
         loss = xp.asarray(loss, dtype=x1.dtype)
         self.reduction, self.n = reduction, float(loss.size)
         self.save_for_backward(x1, x2, m1, m2, den, c, (over.astype(x1.dtype) - pos))
-        return _reduce(xp, loss, reduction, self.n)
+        return reduce_loss(xp, loss, reduction, self.n)
 
     def backward(self, dy):
         x1, x2, m1, m2, den, c, dc = self.saved
-        g = dc * _upstream(dy, self.reduction, self.n)
+        g = dc * upstream(dy, self.reduction, self.n)
         g_den = (g / den)[..., None]
         dx1 = dx2 = None
         if self.needs_input_grad[0]:
@@ -238,32 +245,32 @@ class CosineEmbeddingLossFn(Function):
 
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error (x - t)^2; input and target broadcast."""
-    _check_reduction("mse_loss", reduction)
-    return MSELossFn.apply(*_pair("mse_loss", input, target), reduction=reduction)
+    check_reduction("mse_loss", reduction)
+    return MSELossFn.apply(*input_target_pair("mse_loss", input, target), reduction=reduction)
 
 
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error |x - t|; input and target broadcast."""
-    _check_reduction("l1_loss", reduction)
-    return L1LossFn.apply(*_pair("l1_loss", input, target), reduction=reduction)
+    check_reduction("l1_loss", reduction)
+    return L1LossFn.apply(*input_target_pair("l1_loss", input, target), reduction=reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """Huber loss: quadratic inside |x - t| < delta, linear (slope delta) outside."""
-    _check_reduction("huber_loss", reduction)
+    check_reduction("huber_loss", reduction)
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    return HuberLossFn.apply(*_pair("huber_loss", input, target), reduction=reduction,
+    return HuberLossFn.apply(*input_target_pair("huber_loss", input, target), reduction=reduction,
                            delta=float(delta), k=1.0)
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """Smooth L1: (x - t)^2 / (2 beta) inside |x - t| < beta, |x - t| - beta / 2 outside;
     beta = 0 is the L1 loss."""
-    _check_reduction("smooth_l1_loss", reduction)
+    check_reduction("smooth_l1_loss", reduction)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
-    x, t = _pair("smooth_l1_loss", input, target)
+    x, t = input_target_pair("smooth_l1_loss", input, target)
     if beta == 0:
         return L1LossFn.apply(x, t, reduction=reduction)
     return HuberLossFn.apply(x, t, reduction=reduction, delta=float(beta), k=float(beta))
@@ -272,15 +279,15 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """BCE of probabilities `input` in [0, 1] against `target` (same shape); weight broadcasts."""
     name = "binary_cross_entropy"
-    _check_reduction(name, reduction)
-    x, t = _pair(name, input, target, same_shape=True)
+    check_reduction(name, reduction)
+    x, t = input_target_pair(name, input, target, same_shape=True)
     if x.array.size and (x.array.min() < 0 or x.array.max() > 1):
         raise ValueError(
             f"{name}: input must hold probabilities in [0, 1] (apply sigmoid first, or use "
             f"binary_cross_entropy_with_logits); got values in "
             f"[{float(x.array.min()):.4g}, {float(x.array.max()):.4g}]"
         )
-    w = _constant(name, "weight", weight, x)
+    w = constant_array(name, "weight", weight, x)
     return BinaryCrossEntropyFn.apply(x, t, reduction=reduction, weight=w)
 
 
@@ -289,10 +296,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     """Sigmoid + BCE in one stable step; pos_weight (broadcast over the last, class
     dimension) weighs the positive term, weight each element."""
     name = "binary_cross_entropy_with_logits"
-    _check_reduction(name, reduction)
-    x, t = _pair(name, input, target, same_shape=True)
-    w = _constant(name, "weight", weight, x)
-    pw = _constant(name, "pos_weight", pos_weight, x)
+    check_reduction(name, reduction)
+    x, t = input_target_pair(name, input, target, same_shape=True)
+    w = constant_array(name, "weight", weight, x)
+    pw = constant_array(name, "pos_weight", pos_weight, x)
     return BinaryCrossEntropyWithLogitsFn.apply(x, t, reduction=reduction, weight=w,
                                               pos_weight=pw)
 
@@ -302,16 +309,16 @@ def kl_div(input, target, reduction="mean", log_target=False):
     probabilities (log-probabilities when log_target). 'batchmean' divides by the
     batch size (the mathematical KL); 'mean' by the number of elements."""
     name = "kl_div"
-    _check_reduction(name, reduction, _REDUCTIONS + ("batchmean",))
-    x, t = _pair(name, input, target)
+    check_reduction(name, reduction, REDUCTIONS + ("batchmean",))
+    x, t = input_target_pair(name, input, target)
     return KLDivFn.apply(x, t, reduction=reduction, log_target=bool(log_target))
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     """1 - cos(x1, x2) for target 1, max(0, cos(x1, x2) - margin) for target -1."""
     name = "cosine_embedding_loss"
-    _check_reduction(name, reduction)
-    x1, x2 = _pair(name, input1, input2, same_shape=True)
+    check_reduction(name, reduction)
+    x1, x2 = input_target_pair(name, input1, input2, same_shape=True)
     if x1.ndim not in (1, 2):
         raise ValueError(
             f"{name}: inputs must be (N, D) or (D,), got shape {tuple(x1.shape)}"

@@ -17,9 +17,9 @@ from collections import namedtuple
 import numpy as np
 
 from ..autograd import Function
-from ..backend import DEFAULT_FLOAT, array_module
+from ..backend import array_module
 from ..tensor import Tensor
-from .common import as_tensor, normalize_dim
+from .common import as_tensor, normalize_dim, to_float
 
 __all__ = ["sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "logsumexp"]
 
@@ -99,13 +99,6 @@ def _count(shape, axes):
     if axes is None:
         return math.prod(shape)
     return math.prod(shape[i] for i in axes)
-
-
-def _to_float(x):
-    """Integer and bool tensors reduce to float32 where the result is fractional (mean, var)."""
-    if x.array.dtype.kind != "f":
-        return Tensor._wrap(x.array.astype(DEFAULT_FLOAT))
-    return x
 
 
 def _sum(xp, x, axes, keepdim):
@@ -329,7 +322,7 @@ def sum(x, dim=None, keepdim=False, **aliases):
 def mean(x, dim=None, keepdim=False, **aliases):
     """Mean over `dim` (None: all); nan over an empty dimension. Integer input gives float32."""
     dim, keepdim = _options("mean", dim, keepdim, aliases)
-    x = _to_float(as_tensor(x))
+    x = to_float(x)
     return MeanFn.apply(x, axes=_axes("mean", dim, x.ndim), keepdim=keepdim)
 
 
@@ -343,7 +336,7 @@ def var(x, dim=None, keepdim=False, unbiased=True, correction=None, **aliases):
     """Variance over `dim`, dividing by n - correction (correction defaults to 1 if unbiased,
     else 0; `correction=` overrides `unbiased`, as in PyTorch)."""
     dim, keepdim = _options("var", dim, keepdim, aliases)
-    x = _to_float(as_tensor(x))
+    x = to_float(x)
     return VarFn.apply(x, axes=_axes("var", dim, x.ndim), keepdim=keepdim,
                      correction=_correction(unbiased, correction))
 
@@ -351,7 +344,7 @@ def var(x, dim=None, keepdim=False, unbiased=True, correction=None, **aliases):
 def std(x, dim=None, keepdim=False, unbiased=True, correction=None, **aliases):
     """Standard deviation over `dim`: sqrt(var(x, dim, ...)), same arguments as var."""
     dim, keepdim = _options("std", dim, keepdim, aliases)
-    x = _to_float(as_tensor(x))
+    x = to_float(x)
     return StdFn.apply(x, axes=_axes("std", dim, x.ndim), keepdim=keepdim,
                      correction=_correction(unbiased, correction))
 
@@ -431,5 +424,5 @@ def argmin(x, dim=None, keepdim=False, **aliases):
 def logsumexp(x, dim=None, keepdim=False, **aliases):
     """log(sum(exp(x))) over `dim`, computed stably (shifted by the maximum); -inf when empty."""
     dim, keepdim = _options("logsumexp", dim, keepdim, aliases)
-    x = _to_float(as_tensor(x))
+    x = to_float(x)
     return LogSumExpFn.apply(x, axes=_axes("logsumexp", dim, x.ndim), keepdim=keepdim)

@@ -7,8 +7,7 @@ dim the rows are processed in blocks small enough to stay in cache.
 import numpy as np
 
 from ..autograd import Function
-from .activation import _float, _needs, _quiet
-from .common import normalize_dim
+from .common import normalize_dim, quiet, to_float
 from .elementwise import cast
 
 __all__ = ["softmax", "log_softmax"]
@@ -51,7 +50,7 @@ def _softmax_rows(x, log, xp):
     ones = xp.ones(x.shape[1], dtype=x.dtype)
     blocks, step = _blocks(x)
     tmp = xp.empty((min(step, x.shape[0]), x.shape[1]), dtype=x.dtype) if log else None
-    with _quiet(xp):
+    with quiet(xp):
         for b in blocks:
             xc, oc = x[b], out[b]
             ec = oc if tmp is None else tmp[: xc.shape[0]]
@@ -67,7 +66,7 @@ def _softmax_rows(x, log, xp):
 
 def _softmax_any_dim(x, dim, log, xp):
     """(log-)softmax along a dim that is not the last: whole-array steps with keepdims sums."""
-    with _quiet(xp):
+    with quiet(xp):
         z = x - x.max(axis=dim, keepdims=True)
         e = xp.exp(z)
         s = e.sum(axis=dim, keepdims=True)
@@ -101,7 +100,7 @@ class _SoftmaxBaseFn(Function):
             y = _softmax_rows(_rows_of(x), self.log, xp).reshape(x.shape)
         else:
             y = _softmax_any_dim(x, dim, self.log, xp)
-        if _needs(self):
+        if self.needs_input_grad[0]:
             self.save_for_backward(y)
         self.dim = dim
         return y
@@ -175,7 +174,7 @@ class LogSoftmaxFn(_SoftmaxBaseFn):
 
 
 def _softmax_input(x, dim, dtype, name):
-    x = _float(x, name)
+    x = to_float(x, name)
     if dtype is not None:
         x = cast(x, dtype)
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
