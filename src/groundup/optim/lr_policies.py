@@ -5,14 +5,20 @@ SequentialLR runs schedulers one after another, switching at milestone epochs;
 another scheduler; OneCycleLR is the 1cycle policy over a whole run, stepped per
 batch, with momentum (or Adam's beta1) cycled the opposite way; ReduceLROnPlateau
 lowers the lr when a metric stops improving. They follow the LRScheduler protocol
-of `lr_scheduler` (see its docstring), which re-exports every name defined here.
+of `scheduler_base` (see its docstring); import them from `lr_scheduler`.
 """
 
 import math
 import numbers
 from bisect import bisect_right
 
-from .lr_scheduler import LRScheduler, _check_optimizer, _per_group
+from .scheduler_base import (
+    LRScheduler,
+    check_optimizer,
+    per_group,
+    set_momentum,
+    uses_beta1,
+)
 
 __all__ = ["SequentialLR", "OneCycleLR", "ReduceLROnPlateau", "LinearWarmup", "warmup"]
 
@@ -41,7 +47,7 @@ class SequentialLR(LRScheduler):
     _not_saved = ("optimizer", "_schedulers")
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
-        _check_optimizer("SequentialLR", optimizer)
+        check_optimizer("SequentialLR", optimizer)
         schedulers = list(schedulers)
         if not schedulers:
             raise ValueError("SequentialLR: expected at least one scheduler")
@@ -130,7 +136,7 @@ class OneCycleLR(LRScheduler):
                  max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
                  last_epoch=-1):
         name = "OneCycleLR"
-        _check_optimizer(name, optimizer)
+        check_optimizer(name, optimizer)
         self.optimizer = optimizer
         if total_steps is not None:
             if not isinstance(total_steps, numbers.Integral) or total_steps <= 0:
@@ -162,7 +168,7 @@ class OneCycleLR(LRScheduler):
                 [rise, "initial_lr", "max_lr", "max_momentum", "base_momentum"],
                 [self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"],
             ]
-        max_lrs = _per_group(name, "max_lr", max_lr, optimizer)
+        max_lrs = per_group(name, "max_lr", max_lr, optimizer)
         if last_epoch == -1:
             for top, group in zip(max_lrs, optimizer.param_groups, strict=True):
                 group["initial_lr"] = top / div_factor
@@ -170,25 +176,15 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            defaults = optimizer.defaults
-            if "momentum" not in defaults and "betas" not in defaults:
-                raise ValueError(f"{name}: cycle_momentum needs an optimizer with momentum or "
-                                 f"betas; pass cycle_momentum=False")
-            self.use_beta1 = "betas" in defaults
-            highs = _per_group(name, "max_momentum", max_momentum, optimizer)
-            lows = _per_group(name, "base_momentum", base_momentum, optimizer)
+            self.use_beta1 = uses_beta1(name, optimizer)
+            highs = per_group(name, "max_momentum", max_momentum, optimizer)
+            lows = per_group(name, "base_momentum", base_momentum, optimizer)
             if last_epoch == -1:
                 for high, low, group in zip(highs, lows, optimizer.param_groups, strict=True):
-                    self._set_momentum(group, high)
+                    set_momentum(group, self.use_beta1, high)
                     group["max_momentum"] = high
                     group["base_momentum"] = low
         super().__init__(optimizer, last_epoch)
-
-    def _set_momentum(self, group, value):
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
 
     def _anneal(self, start, end, pct):
         if self.anneal_strategy == "cos":
@@ -209,7 +205,7 @@ class OneCycleLR(LRScheduler):
                     lrs.append(self._anneal(group[lr_from], group[lr_to], pct))
                     if self.cycle_momentum:
                         mom = self._anneal(group[mom_from], group[mom_to], pct)
-                        self._set_momentum(group, mom)
+                        set_momentum(group, self.use_beta1, mom)
                     break
                 start = end
         return lrs
@@ -233,7 +229,7 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
         name = "ReduceLROnPlateau"
-        _check_optimizer(name, optimizer)
+        check_optimizer(name, optimizer)
         if factor >= 1.0:
             raise ValueError(f"{name}: factor must be < 1.0, got {factor!r}")
         if mode not in ("min", "max"):
@@ -243,7 +239,7 @@ class ReduceLROnPlateau(LRScheduler):
                              f"got {threshold_mode!r}")
         self.optimizer = optimizer
         self.factor = factor
-        self.min_lrs = _per_group(name, "min_lr", min_lr, optimizer)
+        self.min_lrs = per_group(name, "min_lr", min_lr, optimizer)
         self.patience = patience
         self.cooldown = cooldown
         self.eps = eps
@@ -297,7 +293,7 @@ class LinearWarmup(LRScheduler):
     _not_saved = ("optimizer", "after")
 
     def __init__(self, optimizer, warmup_steps, after=None):
-        _check_optimizer("warmup", optimizer)
+        check_optimizer("warmup", optimizer)
         if not isinstance(warmup_steps, numbers.Integral) or warmup_steps < 1:
             raise ValueError(f"warmup: warmup_steps must be a positive int, got {warmup_steps!r}")
         if after is not None and getattr(after, "optimizer", None) is not optimizer:

@@ -25,8 +25,9 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd import enable_grad, mark_changed
-from ..backend import array_module, axpy_, move
+from ..backend import array_module, move
 from ..tensor import Tensor
+from ..threads import poll as poll_threads
 
 __all__ = ["Optimizer"]
 
@@ -39,6 +40,9 @@ class Optimizer:
             that each define a parameter group: {"params": [...], "lr": ..., ...}.
         defaults: the hyperparameters a group gets when it does not set them.
     """
+
+    # state entries that are one number per parameter (PyTorch keeps them as 0-d tensors)
+    _scalar_state = ("step",)
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -145,6 +149,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        poll_threads()  # share the cores with other groundup processes (see threads.py)
         state = self.state
         for group in self.param_groups:
             for p in group["params"]:
@@ -258,7 +263,7 @@ class Optimizer:
                     f"{name}: the state dict has state for parameter {key!r}, which is not in "
                     f"any of its parameter groups"
                 ) from None
-            new_state[p] = {k: _restore_state_value(name, k, v, p.array) for k, v in saved.items()}
+            new_state[p] = self._restore_state(name, dict(saved), p.array)
         new_groups = []
         for saved, group in zip(saved_groups, self.param_groups, strict=True):
             new = {"params": group["params"]}
@@ -273,6 +278,15 @@ class Optimizer:
         self.state = new_state
         self.param_groups = new_groups
 
+    def _restore_state(self, name, saved, like):
+        """One parameter's saved state made ready for its array `like` (checked, copied, cast).
+
+        Entries named in `_scalar_state` become Python numbers (a PyTorch state dict
+        holds them as 0-d tensors); arrays must have the parameter's shape.
+        """
+        return {k: _restore_scalar(name, k, v) if k in self._scalar_state
+                else _restore_state_value(name, k, v, like) for k, v in saved.items()}
+
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
@@ -283,19 +297,14 @@ class Optimizer:
         return "\n".join(lines)
 
 
-def lerp_(xp, m, g, weight, work, blas=False):
+def lerp_(xp, m, g, weight, work):
     """m <- m + weight * (g - m) in place, in PyTorch's lerp_ form; `work` is scratch.
 
     For weight >= 0.5 PyTorch computes g - (g - m) * (1 - weight), which keeps
     m == g exactly when weight == 1; both forms are kept so sequences match.
-    blas: do the weight < 0.5 form's "m += weight * work" as one BLAS axpy
-    (see `backend.blas_axpy_pays`).
     """
     xp.subtract(g, m, out=work)
     if weight < 0.5:
-        if blas:
-            axpy_(m, weight, work)
-            return
         work *= weight
         m += work
     else:
@@ -317,8 +326,29 @@ def _copy_state_value(value):
         return value
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy_state_value(v) for v in value)
     host = move(value, "cpu")
     return host.copy() if host is value else host
+
+
+def _restore_scalar(name, key, value):
+    """A saved one-number state entry as a Python int or float."""
+    if isinstance(value, Tensor):
+        value = value.array
+    if hasattr(value, "shape"):
+        host = move(value, "cpu")
+        if host.size != 1:
+            raise ValueError(f"{name}: state {key!r} should be one number, got an array of shape "
+                             f"{tuple(host.shape)}")
+        value = host.reshape(()).item()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name}: state {key!r} should be a number, got {value!r}")
+    if key == "step" and float(value).is_integer():
+        return int(value)  # PyTorch keeps the step count as a float
+    return value
 
 
 def _restore_state_value(name, key, value, like):
@@ -330,10 +360,6 @@ def _restore_state_value(name, key, value, like):
     if isinstance(value, np.generic):
         return value.item()
     host = move(value, "cpu") if hasattr(value, "shape") else np.asarray(value)
-    if key == "step" and host.size == 1:
-        # a PyTorch state dict keeps the step count as a float tensor
-        step = host.reshape(()).item()
-        return int(step) if float(step).is_integer() else step
     if host.dtype.kind not in "fiu":
         raise ValueError(f"{name}: state {key!r} has dtype {host.dtype}; expected numbers")
     if host.shape != like.shape:
@@ -354,3 +380,28 @@ def _is_number(v):
 def nonneg(v):
     """Validation predicate: a real number >= 0 (not NaN)."""
     return _is_number(v) and v >= 0 and not math.isnan(v)
+
+
+def real(v):
+    """Validation predicate: a real number (not NaN, not a bool)."""
+    return _is_number(v) and not math.isnan(v)
+
+
+def beta_pair(v):
+    """Validation predicate: a pair (beta1, beta2) with 0 <= beta < 1."""
+    try:
+        return len(v) == 2 and all(nonneg(b) and b < 1 for b in v)
+    except TypeError:
+        return False
+
+
+def positive_int(v):
+    """Validation predicate: an int >= 1 (not a bool)."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
+
+
+def to_float32(x):
+    """x rounded to float32, as a Python float: PyTorch keeps its one-number optimizer state
+    (NAdam's mu_product, ASGD's eta and mu) in 0-d float32 tensors, whatever the parameter's
+    dtype, and its sequences follow from that rounding."""
+    return float(np.float32(x))
