@@ -1,11 +1,19 @@
-"""Tests for groundup/data/dataset.py: TensorDataset, Subset, ConcatDataset, random_split."""
+"""Tests for groundup/data/dataset.py: TensorDataset, Subset, Concat/Chain, random_split."""
 
 import numpy as np
 import pytest
 from helpers import require_torch
 
 import groundup as gu
-from groundup.data import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from groundup.data import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 
 
 def _data(n=10):
@@ -153,3 +161,56 @@ def test_random_split_shared_generator_and_errors():
         random_split(ds, [])
     with pytest.raises(TypeError, match="seed"):
         random_split(ds, [10, 10], seed="x")
+
+
+def test_random_split_with_a_generator():
+    ds = TensorDataset(np.arange(20))
+    a = random_split(ds, [0.75, 0.25], generator=gu.Generator().manual_seed(2))
+    b = random_split(ds, [15, 5], generator=gu.Generator().manual_seed(2))
+    for p, q in zip(a, b, strict=True):
+        np.testing.assert_array_equal(p.indices, q.indices)
+    c = random_split(ds, [15, 5], seed=2)  # seed=s and Generator().manual_seed(s) agree
+    np.testing.assert_array_equal(a[0].indices, c[0].indices)
+    with pytest.raises(ValueError, match="not both"):
+        random_split(ds, [10, 10], generator=gu.Generator(), seed=1)
+    with pytest.raises(TypeError, match="seed=3"):
+        random_split(ds, [10, 10], 3)
+
+
+def test_subset_and_concat_match_pytorch():
+    torch = require_torch()
+    tud = torch.utils.data
+    data, other = list(range(10, 20)), list(range(100, 103))
+    for indices in ([3, 1, 1, 9], [], [-1, 0]):
+        sub = Subset(data, indices)
+        ref = tud.Subset(data, indices)
+        assert len(sub) == len(ref) and [sub[i] for i in range(len(sub))] == list(ref)
+    cat, ref = ConcatDataset([data, other, data]), tud.ConcatDataset([data, other, data])
+    assert len(cat) == len(ref) and cat.cumulative_sizes == ref.cumulative_sizes
+    assert [cat[i] for i in range(-len(cat), len(cat))] == \
+        [ref[i] for i in range(-len(ref), len(ref))]
+
+
+class _Count(IterableDataset):
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        return iter(range(self.n))
+
+    def __len__(self):
+        return self.n
+
+
+def test_iterable_and_chain_datasets():
+    chained = _Count(3) + _Count(2)
+    assert isinstance(chained, ChainDataset) and list(chained) == [0, 1, 2, 0, 1]
+    assert len(chained) == 5
+    with pytest.raises(TypeError, match="cannot be indexed"):
+        _Count(3)[0]
+    with pytest.raises(NotImplementedError):
+        iter(IterableDataset())
+    with pytest.raises(TypeError, match="ConcatDataset does not support IterableDataset"):
+        ConcatDataset([TensorDataset(np.arange(3)), _Count(2)])
+    with pytest.raises(TypeError, match="dataset 1 is a list"):
+        ChainDataset([_Count(1), [1, 2]])

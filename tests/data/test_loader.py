@@ -1,13 +1,26 @@
-"""Tests for groundup/data/loader.py: batching, shuffling, collation, resumable state."""
+"""Tests for groundup/data/loader.py: batching, shuffling, collation, resumable state, options."""
 
 import collections
 import json
 
 import numpy as np
 import pytest
+from helpers import require_torch
 
 import groundup as gu
-from groundup.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+from groundup.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+    TensorDataset,
+    default_collate,
+    default_convert,
+    random_split,
+)
 
 
 def _xy(n=10):
@@ -275,3 +288,167 @@ def test_state_dict_without_shuffle_and_errors():
         other.load_state_dict({"batch_size": 3})
     with pytest.raises(TypeError):
         other.load_state_dict([1])
+
+
+# ------------------------------------------------------- PyTorch's arguments
+def test_constructor_option_clashes_match_pytorch():
+    torch = require_torch()
+    tud = torch.utils.data
+    X = np.arange(12.0).reshape(6, 2)
+    it = _Stream(6)
+    cases = [  # (kwargs, words of our message); PyTorch refuses each with a ValueError too
+        (dict(shuffle=True, sampler=[0, 1]), "sampler option is mutually exclusive with shuffle"),
+        (dict(batch_sampler=[[0, 1]], batch_size=2), "batch_sampler option is mutually exclusive"),
+        (dict(batch_sampler=[[0, 1]], drop_last=True), "batch_sampler option is mutually"),
+        (dict(batch_sampler=[[0, 1]], sampler=[0]), "batch_sampler option is mutually"),
+        (dict(batch_size=None, drop_last=True), "batch_size=None option disables auto-batching"),
+        (dict(num_workers=-1), "num_workers"),
+        (dict(timeout=-1), "timeout"),
+        (dict(prefetch_factor=2), "prefetch_factor option could only be specified"),
+        (dict(persistent_workers=True), "persistent_workers option needs num_workers > 0"),
+    ]
+    for kwargs, words in cases:
+        with pytest.raises(ValueError):
+            tud.DataLoader(torch.tensor(X), **kwargs)
+        with pytest.raises(ValueError, match=words):
+            DataLoader(X, **kwargs)
+    for name, value in (("shuffle", True), ("sampler", [0]), ("batch_sampler", [[0]])):
+        with pytest.raises(ValueError):
+            tud.DataLoader(_TorchStream(6), **{name: value})
+        with pytest.raises(ValueError, match=f"IterableDataset: expected unspecified {name}"):
+            DataLoader(it, **{name: value})
+    with pytest.raises(ValueError, match="multiprocessing_context"):
+        DataLoader(X, num_workers=1, multiprocessing_context="spawn")
+    with pytest.raises(ValueError, match="generator= or seed="):
+        DataLoader(X, seed=1, generator=gu.Generator())
+    with pytest.raises(TypeError, match="Generator"):
+        DataLoader(X, generator=3)
+
+
+def test_sampler_and_batch_sampler_arguments_match_pytorch():
+    torch = require_torch()
+    tud = torch.utils.data
+    X, y = _xy(10)
+    sampler = [9, 0, 4, 4, 1]
+    batches = [[3, 1], [0], [8, 9, 2]]
+    for kwargs in (dict(sampler=sampler, batch_size=2), dict(batch_sampler=batches),
+                   dict(sampler=sampler, batch_size=2, drop_last=True),
+                   dict(sampler=tud.SequentialSampler(range(10)), batch_size=4)):
+        theirs = [b[1].tolist() for b in tud.DataLoader(
+            tud.TensorDataset(torch.tensor(X), torch.tensor(y)), **kwargs)]
+        for ds in (TensorDataset(X, y), ItemDataset(X, y)):
+            loader = DataLoader(ds, **kwargs)
+            assert _labels(loader) == theirs, kwargs
+            assert len(loader) == len(theirs)
+    loader = DataLoader(TensorDataset(X, y), batch_sampler=batches)
+    assert loader.batch_size is None and loader.drop_last is False
+    # PyTorch's attributes
+    loader = DataLoader(TensorDataset(X, y), batch_size=4, shuffle=True)
+    assert isinstance(loader.sampler, RandomSampler)
+    assert isinstance(loader.batch_sampler, BatchSampler) and loader.batch_sampler.batch_size == 4
+    assert isinstance(DataLoader(X).sampler, SequentialSampler)
+    assert DataLoader(X, pin_memory=True).pin_memory  # accepted, a no-op
+
+
+def test_batch_size_none_yields_converted_samples():
+    torch = require_torch()
+    data = [(np.float64(i), i, np.arange(2) + i) for i in range(3)]
+    ours = list(DataLoader(data, batch_size=None))
+    theirs = list(torch.utils.data.DataLoader(data, batch_size=None))
+    assert len(ours) == len(theirs) == 3
+    for a, b in zip(ours, theirs, strict=True):
+        assert isinstance(a, tuple) and isinstance(a[0], gu.Tensor) and a[1] == b[1]
+        assert isinstance(a[2], gu.Tensor) and a[2].tolist() == b[2].tolist()
+    assert default_convert({"a": [np.zeros(2)], "s": "x"})["a"][0].shape == (2,)
+    assert [t.item() for t in DataLoader(np.arange(4.0), batch_size=None)] == [0, 1, 2, 3]
+
+
+def test_generator_argument_and_seed_are_the_same_stream():
+    X, y = _xy(30)
+    ds = TensorDataset(X, y)
+    g = gu.Generator().manual_seed(4)
+    by_generator = [_labels(DataLoader(ds, batch_size=7, shuffle=True, generator=g))
+                    for _ in range(2)]
+    again = DataLoader(ds, batch_size=7, shuffle=True, generator=gu.Generator().manual_seed(4))
+    assert [_labels(again) for _ in range(2)] == by_generator
+    by_seed = DataLoader(ds, batch_size=7, shuffle=True, seed=4)
+    assert [_labels(by_seed) for _ in range(2)] == by_generator
+    assert isinstance(by_seed.generator, gu.Generator) and by_seed.generator.initial_seed() == 4
+    # the sampler alone gives the same order
+    order = list(RandomSampler(ds, generator=gu.Generator().manual_seed(4)))
+    assert sum(by_generator[0], []) == order
+
+
+def test_resume_inside_an_epoch_with_a_generator_and_a_custom_sampler():
+    X, y = _xy(40)
+    ds = TensorDataset(X, y)
+    full = _epochs(DataLoader(ds, batch_size=6, shuffle=True,
+                              generator=gu.Generator().manual_seed(2)), 2)
+    g = gu.Generator().manual_seed(2)
+    first = DataLoader(ds, batch_size=6, shuffle=True, generator=g)
+    it = iter(first)
+    head = [next(it)[1].tolist() for _ in range(2)]
+    state = json.loads(json.dumps(first.state_dict()))
+    other = gu.Generator().manual_seed(99)
+    resumed = DataLoader(ds, batch_size=6, shuffle=True, generator=other)
+    resumed.load_state_dict(state)
+    assert resumed.generator is other  # restored in place
+    assert sum(head + _labels(resumed), []) == full[0]
+    assert _epochs(resumed, 1) == full[1:]
+    custom = DataLoader(ds, batch_size=6, sampler=list(range(40))[::-1])
+    it = iter(custom)
+    next(it)
+    with pytest.raises(ValueError, match="cannot resume mid-epoch"):
+        DataLoader(ds, batch_size=6, sampler=list(range(40))).load_state_dict(custom.state_dict())
+
+
+# ------------------------------------------------------------ iterable datasets
+class _Stream(IterableDataset):
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        return iter([(np.full(2, i, np.float32), i) for i in range(self.n)])
+
+
+def _TorchStream(n):  # noqa: N802 - the same stream as a torch IterableDataset
+    torch = require_torch()
+
+    class Stream(torch.utils.data.IterableDataset):
+        def __iter__(self):
+            return iter([(np.full(2, i, np.float32), i) for i in range(n)])
+    return Stream()
+
+
+def test_iterable_dataset_batches_match_pytorch():
+    torch = require_torch()
+    for bs, drop in ((2, False), (2, True), (4, False), (None, False)):
+        ours = list(DataLoader(_Stream(7), batch_size=bs, drop_last=drop))
+        theirs = list(torch.utils.data.DataLoader(_TorchStream(7), batch_size=bs, drop_last=drop))
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs, strict=True):
+            if bs is None:
+                assert a[1] == b[1] and a[0].tolist() == b[0].tolist()
+            else:
+                assert a[1].tolist() == b[1].tolist() and a[0].shape == tuple(b[0].shape)
+    with pytest.raises(TypeError, match="no __len__"):
+        len(DataLoader(_Stream(3)))
+    state = DataLoader(_Stream(3)).state_dict()
+    assert state["length"] is None and not state["in_epoch"]
+
+
+def test_default_collate_structure_matches_pytorch():
+    torch = require_torch()
+    samples = [{"a": (np.ones(2) * i, i), "b": [np.float32(i), {"c": np.int64(i)}]}
+               for i in range(3)]
+
+    def shape(batch):
+        if isinstance(batch, dict):
+            return {k: shape(v) for k, v in batch.items()}
+        if isinstance(batch, (list, tuple)):  # PyTorch turns tuples into lists; we keep them
+            return [shape(v) for v in batch]
+        return tuple(batch.shape), batch.tolist()
+
+    ours = default_collate(samples)
+    assert shape(ours) == shape(torch.utils.data.default_collate(samples))
+    assert isinstance(ours["a"], tuple) and isinstance(ours["b"], list)

@@ -1,5 +1,12 @@
-"""gu.data: datasets, loaders and the bundled/generated data sets."""
+"""gu.data: datasets, samplers, loaders (with worker processes) and the bundled/generated data sets.
+
+`gu.utils.data` is the same namespace under PyTorch's name, so code written
+for `torch.utils.data` ports as it is.
+"""
 
 from . import datasets
+from .collate import *  # noqa: F403
 from .dataset import *  # noqa: F403
 from .loader import *  # noqa: F403
+from .samplers import *  # noqa: F403
+from .workers import *  # noqa: F403

@@ -1,9 +1,11 @@
-"""Datasets: the indexable collections a DataLoader draws batches from (PyTorch semantics).
+"""Datasets: the collections a DataLoader draws batches from (PyTorch semantics).
 
-A dataset is anything with `__getitem__(i)` and `__len__()`. `TensorDataset`
-wraps equal-length arrays and is what the loader's fast path batches with one
-fancy index per array; `Subset`, `ConcatDataset` and `random_split` compose
-datasets without copying their data.
+A map-style dataset is anything with `__getitem__(i)` and `__len__()`.
+`TensorDataset` wraps equal-length arrays and is what the loader's fast path
+batches with one fancy index per array; `Subset`, `ConcatDataset` and
+`random_split` compose datasets without copying their data. An
+`IterableDataset` is a stream: it defines `__iter__` instead, and a loader
+reads it in order (`ChainDataset` joins several).
 """
 
 import bisect
@@ -12,10 +14,11 @@ import numbers
 
 import numpy as np
 
-from ..random import get_generator
+from ..random import _numpy_rng, get_generator
 from ..tensor import Tensor, _convert
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
+           "ChainDataset", "random_split"]
 
 
 class Dataset:
@@ -32,6 +35,45 @@ class Dataset:
 
     def __add__(self, other):
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Base class for streams: subclasses define `__iter__()` (and `__len__` if they know it).
+
+    A DataLoader reads it in order, so it takes no sampler and no shuffle.
+    With num_workers > 0 every worker iterates its own copy of the dataset:
+    shard the stream inside `__iter__` with `get_worker_info()` (its `id` and
+    `num_workers`), or each item arrives once per worker. `a + b` chains two
+    streams (a ChainDataset).
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, it cannot be "
+                        f"indexed")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several IterableDatasets read one after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        for i, d in enumerate(self.datasets):
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset only chains IterableDatasets; dataset {i} is a "
+                                f"{type(d).__name__}")
+
+    def __iter__(self):
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
 
 
 def _as_array(value, position):
@@ -148,6 +190,10 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset needs at least one dataset")
+        for i, d in enumerate(self.datasets):
+            if isinstance(d, IterableDataset):
+                raise TypeError(f"ConcatDataset does not support IterableDataset (dataset {i} is "
+                                f"a {type(d).__name__}); use ChainDataset")
         self.cumulative_sizes = []
         total = 0
         for d in self.datasets:
@@ -208,18 +254,28 @@ def _split_lengths(n, lengths):
     return sizes
 
 
-def random_split(dataset, lengths, seed=None):
+def random_split(dataset, lengths, generator=None, seed=None):
     """Split `dataset` into non-overlapping random Subsets of the given lengths.
 
     lengths: integers summing to len(dataset), or fractions summing to 1 (each
     part gets floor(n * f) items; the remainder is dealt one at a time from the
-    first part on, as in PyTorch). seed: an int (a fixed split), a
-    np.random.Generator, or None to draw from the shared generator
-    (reproducible under gu.manual_seed).
+    first part on, as in PyTorch). generator: a gu.Generator to draw the split
+    from (PyTorch's argument); seed: an int (a fixed split) or a
+    np.random.Generator. With neither, the split draws from the shared
+    generator (reproducible under gu.manual_seed).
     """
     n = len(dataset)
     sizes = _split_lengths(n, lengths)
-    order = _generator(seed).permutation(n)
+    if generator is not None and seed is not None:
+        raise ValueError("random_split: pass generator= or seed=, not both")
+    if generator is not None:
+        if isinstance(generator, numbers.Integral):
+            raise TypeError(f"random_split: generator must be a groundup.Generator; got the int "
+                            f"{generator} (pass seed={generator} for a fixed split)")
+        rng = _numpy_rng(generator, "random_split: generator")
+    else:
+        rng = _generator(seed)
+    order = rng.permutation(n)
     parts, start = [], 0
     for size in sizes:
         parts.append(Subset(dataset, order[start:start + size]))
