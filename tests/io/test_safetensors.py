@@ -127,14 +127,17 @@ def test_failed_saves_leave_the_old_file_and_no_temp(tmp_path, monkeypatch):
         gu.save({"a": np.zeros(3), "obj": np.array([None, 1], dtype=object)}, p)
     with pytest.raises(TypeError, match="'c' has dtype complex128"):
         gu.save({"c": np.zeros(2, complex)}, p)
+    # the format-level writer takes flat {name: array} only (gu.save also saves structures)
     with pytest.raises(TypeError, match="'nested' is a dict"):
-        gu.save({"nested": {"x": np.zeros(1)}}, p)
+        gst.save({"nested": {"x": np.zeros(1)}}, p)
     with pytest.raises(TypeError, match="names must be non-empty strings"):
-        gu.save({1: np.zeros(1)}, p)
+        gst.save({1: np.zeros(1)}, p)
     with pytest.raises(TypeError, match="'s' is a str"):
-        gu.save({"s": "text"}, p)
+        gst.save({"s": "text"}, p)
     with pytest.raises(TypeError, match="state dict"):
-        gu.save([np.zeros(1)], p)
+        gst.save([np.zeros(1)], p)
+    with pytest.raises(TypeError, match="cannot save attribute/entry 'f'.*builtins.object"):
+        gu.save({"a": np.zeros(3), "f": object()}, p)
     assert p.read_bytes() == before and tmp_leftovers(tmp_path) == []
 
     calls = []

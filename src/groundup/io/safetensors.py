@@ -8,16 +8,20 @@ On disk (the safetensors format, written and parsed here by hand):
               padded with spaces so the data starts 8-byte aligned
     the rest  every array's raw little-endian bytes, back to back
 
-Files interoperate with the `safetensors` package (numpy and torch). Loading
+Files interoperate with the `safetensors` package (numpy and torch). Every
+reader and writer here takes a path (str or os.PathLike) or an open binary
+file object (a file opened 'rb'/'wb', io.BytesIO). Loading
 checks the file is plausible before parsing anything (header length, a JSON
 object, offsets that tile the data exactly) and refuses pickles, zips
 (PyTorch .pt), gzip and .npy files with a clear message; no code runs.
-Saving writes a temporary file in the target's directory, fsyncs it and
-renames it over the target, so a failed save leaves the old file untouched.
+Saving to a path writes a temporary file in the target's directory, fsyncs it
+and renames it over the target, so a failed save leaves the old file
+untouched; a file object is written in place, from its current position.
 """
 
 import collections.abc
 import contextlib
+import io
 import json
 import math
 import os
@@ -191,19 +195,32 @@ def _metadata_strings(metadata, what):
         raise TypeError(f"{what}: metadata is not JSON-serialisable: {e}") from None
 
 
-def save(state_dict_or_module, path, metadata=None):
-    """Write a {name: array} state dict (or a Module's .state_dict()) to a safetensors file.
+def _write(target, header, ordered, what):
+    """Write a file: atomically to a path, or in place to a binary file object."""
+    if hasattr(target, "write"):
+        if isinstance(target, io.TextIOBase):
+            raise TypeError(f"{what}: the file object is open in text mode; open it in binary "
+                            f"mode ('wb')")
+        _write_file(target, header, ordered)
+        return
+    with atomic_open(_fspath(target, what, "writing ('wb')"), "wb", what) as f:
+        _write_file(f, header, ordered)
 
-    Values may be NumPy arrays, Tensors or numbers, of dtype bool, int8-64,
-    uint8-64 or float16/32/64, any shape (0-d and empty included). metadata: a
-    JSON-serialisable dict, stored as JSON in the header's __metadata__ under
-    "groundup" (read it back with load_metadata). The write is atomic.
+
+def save(state_dict_or_module, path, metadata=None):
+    """Write a flat {name: array} state dict (or a Module's .state_dict()) as safetensors.
+
+    The format-level writer (gu.save, in .serialization, also saves nested
+    structures and whole modules). Values may be NumPy arrays, Tensors or
+    numbers, of dtype bool, int8-64, uint8-64 or float16/32/64, any shape (0-d
+    and empty included). metadata: a JSON-serialisable dict, stored as JSON in
+    the header's __metadata__ under "groundup" (read it back with
+    load_metadata). `path` is a path (written atomically) or a binary file object.
     """
     what = "save"
     arrays = _state_of(state_dict_or_module, what)
     header, ordered = _header(arrays, _metadata_strings(metadata, what))
-    with atomic_open(path, "wb", what) as f:
-        _write_file(f, header, ordered)
+    _write(path, header, ordered, what)
 
 
 # --------------------------------------------------------------------- loading
@@ -295,13 +312,44 @@ def _read_header(f, path, size):
     return entries, metadata, data_size
 
 
-def _open(path, what):
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{what}: no such file: {path}")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{what}: {path} is a directory, not a file")
-    return path, os.path.getsize(path)
+def _fspath(f, what, mode):
+    try:
+        return os.fspath(f)
+    except TypeError:
+        raise TypeError(f"{what}: expected a path (str or os.PathLike) or a binary file object "
+                        f"open for {mode}; got {type(f).__name__}") from None
+
+
+@contextlib.contextmanager
+def _source(f, what):
+    """(readable binary file, its name for messages, the bytes left in it) for a path or a
+    file object (read from its current position)."""
+    if not hasattr(f, "read"):
+        path = _fspath(f, what, "reading ('rb')")
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{what}: no such file: {path}")
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"{what}: {path} is a directory, not a file")
+        with open(path, "rb") as opened:
+            yield opened, path, os.path.getsize(path)
+        return
+    if isinstance(f, io.TextIOBase):
+        raise TypeError(f"{what}: the file object is open in text mode; open it in binary "
+                        f"mode ('rb')")
+    name = getattr(f, "name", None)
+    name = name if isinstance(name, str) else f"the {type(f).__name__} object"
+    seekable = getattr(f, "seekable", None)
+    if callable(seekable) and seekable() and hasattr(f, "readinto"):
+        start = f.tell()
+        size = f.seek(0, os.SEEK_END) - start
+        f.seek(start)
+        yield f, name, size
+        return
+    data = f.read()  # a stream: read it all
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError(f"{what}: the file object's read() returned {type(data).__name__}, "
+                        f"not bytes; open it in binary mode ('rb')")
+    yield io.BytesIO(data), name, len(data)
 
 
 def _decode_metadata(metadata, path):
@@ -313,10 +361,9 @@ def _decode_metadata(metadata, path):
         raise SafetensorsError(f"{path}: its groundup metadata is not valid JSON: {e}") from None
 
 
-def _read(path, what):
-    """(arrays {name: ndarray}, decoded metadata) of a safetensors file."""
-    path, size = _open(path, what)
-    with open(path, "rb") as f:
+def _read_raw(source, what):
+    """(arrays {name: ndarray}, raw __metadata__ strings, name) of a safetensors file."""
+    with _source(source, what) as (f, path, size):
         entries, metadata, data_size = _read_header(f, path, size)
         data = bytearray(data_size)  # one writable buffer; the arrays are views into it
         if f.readinto(data) != data_size:
@@ -333,12 +380,20 @@ def _read(path, what):
         if not dtype.isnative or not a.flags.aligned:
             a = a.astype(dtype.newbyteorder("="))
         arrays[name] = a
+    return arrays, metadata, path
+
+
+def _read(source, what):
+    """(arrays {name: ndarray}, decoded metadata) of a safetensors file."""
+    arrays, metadata, path = _read_raw(source, what)
     return arrays, _decode_metadata(metadata, path)
 
 
 def load(path):
     """The {name: ndarray} state dict in a safetensors file (in the file's order).
 
+    The format-level reader: gu.load (in .serialization) also rebuilds what
+    gu.save stored beyond flat arrays. `path`: a path or a binary file object.
     The arrays are writable and keep the stored dtypes. A file that is not
     safetensors (a pickle, a PyTorch .pt zip, truncated or garbage) raises
     SafetensorsError before anything is parsed; nothing is ever executed.
@@ -350,9 +405,9 @@ def load_metadata(path):
     """The metadata dict saved with the file (reads the header only).
 
     groundup's metadata (the dict given to save) when present; otherwise the
-    file's own __metadata__ strings (e.g. {"format": "pt"}), or {}.
+    file's own __metadata__ strings (e.g. {"format": "pt"}), or {}. `path`: a
+    path or a binary file object.
     """
-    path, size = _open(path, "load_metadata")
-    with open(path, "rb") as f:
-        _, metadata, _ = _read_header(f, path, size)
-    return _decode_metadata(metadata, path)
+    with _source(path, "load_metadata") as (f, name, size):
+        _, metadata, _ = _read_header(f, name, size)
+    return _decode_metadata(metadata, name)
