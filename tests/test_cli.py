@@ -105,6 +105,17 @@ def test_list_and_demo():
     assert "no hidden layer" in out.stdout and "solved" in out.stdout
 
 
+def test_parser_and_commands_share_names_one_way():
+    """cli parses, commands works: both take CLIError and CHECKPOINT from cli_common."""
+    import groundup.cli as cli
+    import groundup.cli_common as common
+    import groundup.commands as commands
+
+    assert cli.CLIError is common.CLIError is commands.CLIError
+    assert commands.CHECKPOINT == common.CHECKPOINT == "model.safetensors"
+    assert not hasattr(common, "main") and "cli" not in vars(commands)
+
+
 def test_demo_xor_shows_the_linear_failure_and_the_fix(tmp_path):
     out = run("demo", "xor", "--out", tmp_path)
     text = out.stdout

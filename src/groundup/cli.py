@@ -16,11 +16,8 @@ import argparse
 import os
 import sys
 
-CHECKPOINT = "model.safetensors"
-
-
-class CLIError(Exception):
-    """A user-facing error: printed as one line, exit status 2."""
+from .cli_common import CHECKPOINT, CLIError
+from .models.recipes import OPTIMIZERS
 
 
 def _parser():
@@ -29,7 +26,7 @@ def _parser():
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    t = sub.add_parser("train", help="train a zoo model (writes DIR/model.safetensors, "
+    t = sub.add_parser("train", help=f"train a zoo model (writes DIR/{CHECKPOINT}, "
                                      "history.csv, curves.png, confusion.png)")
     t.add_argument("model", nargs="?", help="zoo model name (see `groundup list`)")
     t.add_argument("--data", help="digits | iris | xor | spirals | moons | circles | PATH.csv | "
@@ -37,7 +34,7 @@ def _parser():
     t.add_argument("--epochs", type=int, help="total number of epochs")
     t.add_argument("--batch-size", type=int)
     t.add_argument("--lr", type=float, help="learning rate")
-    t.add_argument("--optimizer", choices=["adam", "adamw", "sgd", "rmsprop"])
+    t.add_argument("--optimizer", choices=OPTIMIZERS)
     t.add_argument("--hidden", help="hidden widths for mlp, e.g. 256,128")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--out", default="runs/latest", help="output directory (default runs/latest)")

@@ -7,7 +7,7 @@ import numpy as np
 
 import groundup as gu
 
-from .cli import CHECKPOINT, CLIError
+from .cli_common import CHECKPOINT, CLIError
 
 
 def train_xor(hidden=8, epochs=2000, lr=0.5, seed=0, log_every=None, log=print):
@@ -90,7 +90,7 @@ def cmd_list(args):
     print("models:")
     for name in models.list_models():
         spec = models.get(name)
-        print(f"  {name:10s} {spec.description} (default data: {spec.data})")
+        print(f"  {name:10s} {spec.description} (default data: {models.recipes.get(name).data})")
     print("datasets:")
     for name, entry in sorted(datasets.DATASETS.items()):
         doc = (getattr(entry, "__doc__", None) or "").strip().splitlines()
@@ -112,26 +112,13 @@ def _need_checkpoint(directory):
 
 
 # ------------------------------------------------------------------ training
-def _scheduler(optimizer, hp):
-    """Per-epoch exponential decay lr * gamma**epoch: independent of the total epoch count,
-    so a resumed run follows exactly the schedule of an uninterrupted one."""
-    return gu.optim.lr_scheduler.ExponentialLR(optimizer, gamma=hp.get("lr_gamma", 1.0))
+def _training(hp, model):
+    """(loss, optimizer, scheduler) of a run, as its model's recipe builds them from `hp`."""
+    from .models import recipes
 
-
-def _loss(hp):
-    return gu.nn.CrossEntropyLoss(label_smoothing=hp.get("label_smoothing", 0.0))
-
-
-def _optimizer(name, params, lr, weight_decay=0.0):
-    if name == "adam":
-        return gu.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    if name == "adamw":
-        return gu.optim.AdamW(params, lr=lr, weight_decay=weight_decay or 1e-2)
-    if name == "sgd":
-        return gu.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay)
-    if name == "rmsprop":
-        return gu.optim.RMSprop(params, lr=lr, weight_decay=weight_decay)
-    raise CLIError(f"unknown optimizer {name!r}")
+    optimizer = recipes.optimizer(hp["optimizer"], model.parameters(), hp["lr"],
+                                  hp["weight_decay"])
+    return recipes.loss(hp), optimizer, recipes.scheduler(optimizer, hp)
 
 
 def _loaders(split, batch_size, seed):
@@ -143,9 +130,9 @@ def _loaders(split, batch_size, seed):
     return train, test
 
 
-def _run_config(args, spec):
-    """The run's settings: the model's defaults, overridden by the command line."""
-    hp = dict(spec.hparams)
+def _run_config(args, recipe):
+    """The run's settings: the model's recipe, overridden by the command line."""
+    hp = recipe.hparams()
     for key in ("epochs", "batch_size", "lr", "optimizer"):
         value = getattr(args, key)
         if value is not None:
@@ -183,13 +170,13 @@ def cmd_train(args):
     if not args.model:
         raise CLIError("name a model to train (see `groundup list`), or --resume DIR")
     spec = models.get(args.model)
-    hp = _run_config(args, spec)
-    data_name = args.data or spec.data
+    recipe = models.recipes.get(spec.name)
+    hp = _run_config(args, recipe)
+    data_name = args.data or recipe.data
     split = data_spec.check_trainable(data_spec.load(data_name, seed=args.seed))
     gu.manual_seed(args.seed)
     model = models.build(spec.name, **_model_config(args, spec, split))
-    optimizer = _optimizer(hp["optimizer"], model.parameters(), hp["lr"], hp["weight_decay"])
-    scheduler = _scheduler(optimizer, hp)
+    loss_fn, optimizer, scheduler = _training(hp, model)
     train_loader, test_loader = _loaders(split, hp["batch_size"], args.seed)
     os.makedirs(args.out, exist_ok=True)
     csv_path = os.path.join(args.out, "history.csv")
@@ -199,7 +186,7 @@ def cmd_train(args):
           f"{len(split.y_test)} test samples, {split.features} features, {split.classes} "
           f"classes; {hp['epochs']} epochs, batch {hp['batch_size']}, {hp['optimizer']} "
           f"lr {hp['lr']:g}; val = the held-out test split")
-    fit(model, train_loader, _loss(hp), optimizer, epochs=hp["epochs"], val_loader=test_loader,
+    fit(model, train_loader, loss_fn, optimizer, epochs=hp["epochs"], val_loader=test_loader,
         scheduler=scheduler, callbacks=[CSVLogger(csv_path)], progress=_progress(args))
     run = {"data": data_spec.resolve(data_name), "seed": args.seed, "hparams": hp,
            "class_names": split.class_names, "preprocess": split.preprocess}
@@ -280,8 +267,7 @@ def _resume(args):
     if args.data and not data_spec.same(args.data, run["data"]):
         raise CLIError(f"--data cannot change on --resume (the run uses {run['data']})")
     split = data_spec.load(run["data"], seed=run["seed"])
-    optimizer = _optimizer(hp["optimizer"], model.parameters(), hp["lr"], hp["weight_decay"])
-    scheduler = _scheduler(optimizer, hp)
+    loss_fn, optimizer, scheduler = _training(hp, model)
     train_loader, test_loader = _loaders(split, hp["batch_size"], run["seed"])
     io.load_checkpoint(path, model, optimizer, scheduler, loader=train_loader)
     done = int(meta.get("epoch") or 0)
@@ -290,7 +276,7 @@ def _resume(args):
     print(f"resuming {meta['config']['model']} on {run['data']} from epoch {done} to "
           f"{hp['epochs']}")
     csv_path = os.path.join(args.resume, "history.csv")
-    fit(model, train_loader, _loss(hp), optimizer, epochs=hp["epochs"], start_epoch=done,
+    fit(model, train_loader, loss_fn, optimizer, epochs=hp["epochs"], start_epoch=done,
         val_loader=test_loader, scheduler=scheduler,
         callbacks=[CSVLogger(csv_path, append=True)], progress=_progress(args))
     run["hparams"] = hp

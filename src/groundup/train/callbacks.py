@@ -1,98 +1,23 @@
 """Callbacks: code that `fit` runs at fixed points of the loop.
 
-A callback overrides any of these hooks; each receives the `TrainState`:
-
-    on_train_begin   before the first epoch
-    on_epoch_begin   state.epoch is set (counted from 1)
-    on_batch_begin   state.batch is set (counted from 1 within the epoch)
-    on_backward_end  after loss.backward() (and clipping), before optimizer.step():
-                     the place to inspect gradients; setting state.stop_training
-                     here skips the step
-    on_batch_end     after optimizer.step(); state.batch_logs = {"loss", "size"}
-    on_epoch_end     state.logs holds the epoch's logs (loss, metrics, val_*, lr)
-    on_train_end     always, also when training stops early or raises
-
-Set ``state.stop_training = True`` (and ``state.stop_reason``) to stop after the
-current batch or epoch.
-
-CSVLogger, NaNGuard and TrainingDiverged live in train/monitors.py and are
-importable from here too.
+The Callback base class, its hooks and the TrainState they receive are described
+in train/callback_base.py. This module holds LambdaCallback, EarlyStopping,
+ModelCheckpoint and LRSchedulerCallback, and re-exports the base and the monitors
+(CSVLogger, NaNGuard, TerminateOnNaN, TrainingDiverged from train/monitors.py),
+so every callback is importable from here.
 """
 
 import math
 import os
 
+from .callback_base import HOOKS, Callback, TrainState
 from .metrics import greater_is_better
+from .monitors import CSVLogger, NaNGuard, TerminateOnNaN, TrainingDiverged
 
 __all__ = [
     "Callback", "TrainState", "TrainingDiverged", "EarlyStopping", "ModelCheckpoint",
     "LRSchedulerCallback", "CSVLogger", "NaNGuard", "TerminateOnNaN", "LambdaCallback",
 ]
-
-HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_begin", "on_backward_end",
-         "on_batch_end", "on_epoch_end", "on_train_end")
-
-
-class TrainState:
-    """What callbacks see: the objects being trained and where the loop is.
-
-    model, optimizer, scheduler, loss_fn, train_loader, val_loader; epoch (from 1),
-    epochs (the last epoch number), batch (from 1), num_batches (None if unknown),
-    global_step (optimizer steps so far in this fit), batch_logs, batch_output and
-    batch_target (of the last batch), epoch_outputs and epoch_targets (NumPy copies
-    of the epoch's batches so far, kept when there are metrics), grad_norm (when fit
-    clips), logs (the epoch's),
-    history, metric_fns [(name, fn)], epoch_samples and train_seconds (of the epoch's
-    training part), stop_training, stop_reason.
-    """
-
-    def __init__(self, **kwargs):
-        self.model = self.optimizer = self.scheduler = self.loss_fn = None
-        self.train_loader = self.val_loader = None
-        self.epoch = 0
-        self.epochs = 0
-        self.start_epoch = 0
-        self.batch = 0
-        self.num_batches = None
-        self.global_step = 0
-        self.batch_logs = {}
-        self.batch_output = self.batch_target = None
-        self.epoch_outputs, self.epoch_targets = [], []
-        self.grad_norm = None
-        self.logs = {}
-        self.history = None
-        self.metric_fns = []
-        self.epoch_samples = 0
-        self.train_seconds = 0.0
-        self.stop_training = False
-        self.stop_reason = None
-        for key, value in kwargs.items():
-            setattr(self, key, value)
-
-
-class Callback:
-    """Base class: every hook does nothing."""
-
-    def on_train_begin(self, state):
-        pass
-
-    def on_epoch_begin(self, state):
-        pass
-
-    def on_batch_begin(self, state):
-        pass
-
-    def on_backward_end(self, state):
-        pass
-
-    def on_batch_end(self, state):
-        pass
-
-    def on_epoch_end(self, state):
-        pass
-
-    def on_train_end(self, state):
-        pass
 
 
 class LambdaCallback(Callback):
@@ -341,7 +266,3 @@ class LRSchedulerCallback(Callback):
             self.scheduler.step(_monitored(state.logs, key, "LRSchedulerCallback"))
         else:
             self.scheduler.step()
-
-
-# the logging and divergence callbacks (monitors import Callback from this module)
-from .monitors import CSVLogger, NaNGuard, TerminateOnNaN, TrainingDiverged  # noqa: E402

@@ -8,7 +8,7 @@ with the History of the completed epochs attached.
 import math
 import os
 
-from .callbacks import Callback
+from .callback_base import Callback
 from .history import atomic_write_text, csv_text
 
 __all__ = ["CSVLogger", "NaNGuard", "TerminateOnNaN", "TrainingDiverged"]
