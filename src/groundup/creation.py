@@ -9,13 +9,13 @@ import operator
 import numpy as np
 
 from .backend import DEFAULT_FLOAT, move, to_dtype
-from .random import get_generator
+from .random import _numpy_rng, get_generator
 from .tensor import Tensor, _convert
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
     "linspace", "eye", "rand", "randn", "randint", "zeros_like", "ones_like", "full_like",
-    "empty_like", "rand_like", "randn_like",
+    "empty_like", "rand_like", "randn_like", "randperm", "multinomial", "normal", "bernoulli",
 ]
 
 
@@ -175,3 +175,99 @@ def rand_like(t, dtype=None, requires_grad=False):
 
 def randn_like(t, dtype=None, requires_grad=False):
     return randn(*t.shape, dtype=_like(t, dtype), requires_grad=requires_grad, device=t.device)
+
+
+# ------------------------------------------------------------- sampling (generator=)
+def randperm(n, *, generator=None, dtype=np.int64, device=None, requires_grad=False):
+    """A random permutation of 0 .. n-1 (int64 unless dtype=), drawn from `generator` or the
+    shared generator."""
+    n = operator.index(n)
+    if n < 0:
+        raise ValueError(f"randperm: n must be non-negative, got {n}")
+    arr = _numpy_rng(generator, "randperm: generator").permutation(n).astype(to_dtype(dtype))
+    return _make(arr, requires_grad, device)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """int64 indices of categories drawn with probability proportional to the (non-negative,
+    not necessarily normalised) weights in `input`: shape (num_samples,) for 1-D weights,
+    (rows, num_samples) for 2-D ones (each row its own distribution), as torch.multinomial.
+
+    Without replacement each draw removes its category; this is sampled exactly by giving each
+    category the key E / w (E ~ Exp(1)) and taking the num_samples smallest keys, in order.
+    With replacement: inverse-CDF sampling of uniforms."""
+    w = input.array if isinstance(input, Tensor) else _convert(input)
+    w = move(w, "cpu")
+    if w.ndim not in (1, 2) or w.dtype.kind not in "fiu":
+        raise ValueError(f"multinomial: input must be a 1-D or 2-D tensor of weights, got "
+                         f"shape {tuple(w.shape)}, dtype {w.dtype}")
+    k = operator.index(num_samples)
+    rows = w.reshape(1, -1).astype(np.float64) if w.ndim == 1 else w.astype(np.float64)
+    n = rows.shape[1]
+    if k <= 0:
+        raise ValueError(f"multinomial: num_samples must be positive, got {k}")
+    if not np.isfinite(rows).all() or (rows < 0).any():
+        raise ValueError("multinomial: weights must be finite and non-negative")
+    nonzero = (rows > 0).sum(axis=1)
+    if (nonzero == 0).any():
+        raise ValueError("multinomial: every distribution needs a positive total weight; a row "
+                         "of input sums to 0")
+    if not replacement and k > nonzero.min():
+        raise ValueError(f"multinomial: cannot draw {k} samples without replacement from "
+                         f"{int(nonzero.min())} categories of nonzero weight (of {n}); pass "
+                         f"replacement=True or fewer samples")
+    rng = _numpy_rng(generator, "multinomial: generator")
+    if replacement:
+        cdf = np.cumsum(rows, axis=1)
+        u = rng.random((rows.shape[0], k)) * cdf[:, -1:]
+        last = n - 1 - np.argmax(rows[:, ::-1] > 0, axis=1)  # guards u rounded up to the total
+        out = np.stack([np.minimum(np.searchsorted(c, r, side="right"), m)
+                        for c, r, m in zip(cdf, u, last, strict=True)])
+    else:
+        with np.errstate(divide="ignore"):
+            keys = rng.standard_exponential(rows.shape) / rows
+        out = np.argsort(keys, axis=1, kind="stable")[:, :k]
+    out = out.astype(np.int64)
+    return _make(out.reshape(k) if w.ndim == 1 else out, False, None)
+
+
+def _float_dtype(*values):
+    """The dtype normal() returns: a float tensor argument's, else the default float."""
+    for v in values:
+        if isinstance(v, Tensor) and v.array.dtype.kind == "f":
+            return v.array.dtype
+    return np.dtype(DEFAULT_FLOAT)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    """Samples of N(mean, std^2): mean and std may be tensors (broadcast together, giving the
+    shape) or numbers (then `size` gives it), as torch.normal. The result carries no gradient
+    towards mean or std (PyTorch's is zero as well)."""
+    m = mean.array if isinstance(mean, Tensor) else mean
+    s = std.array if isinstance(std, Tensor) else std
+    if size is not None:
+        if isinstance(mean, Tensor) or isinstance(std, Tensor):
+            raise ValueError("normal: size= goes with a number mean and std; with tensors the "
+                             "shape is theirs")
+        shape = _shape((size,) if isinstance(size, (int, np.integer)) else (size,), "normal")
+    else:
+        if not (isinstance(mean, Tensor) or isinstance(std, Tensor)):
+            raise ValueError("normal: with a number mean and std, pass size= (the shape)")
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    m, s = np.asarray(move(m, "cpu"), np.float64), np.asarray(move(s, "cpu"), np.float64)
+    if (s < 0).any():
+        raise ValueError("normal: std must be non-negative")
+    z = _numpy_rng(generator, "normal: generator").standard_normal(shape)
+    arr = (m + s * z).astype(_float_dtype(mean, std) if dtype is None else to_dtype(dtype))
+    return _make(arr, requires_grad, device)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """1 with probability input (or p, when given) and 0 otherwise, in input's dtype."""
+    x = input if isinstance(input, Tensor) else tensor(input)
+    prob = move(x.array, "cpu") if p is None else np.asarray(move(getattr(p, "array", p), "cpu"))
+    if prob.size and ((prob < 0).any() or (prob > 1).any()):
+        raise ValueError("bernoulli: probabilities must lie in [0, 1]")
+    u = _numpy_rng(generator, "bernoulli: generator").random(x.shape)
+    return _make((u < prob).astype(x.array.dtype), False, x.device)

@@ -16,4 +16,6 @@ def test_namespace_reexports_ops():
         assert callable(getattr(F, name)), name
         assert name in F.__all__
     assert F.relu is gu.ops.relu and F.layer_norm is gu.ops.layer_norm
-    assert "norm" not in F.__all__ and "activation" not in F.__all__  # no submodules
+    for module in ("normalization", "activation", "linalg", "common"):  # no submodules
+        assert module not in F.__all__
+    assert F.norm is gu.norm  # the p-norm function, not a module

@@ -218,3 +218,37 @@ def test_bad_arguments():
         gu.hardtanh(x, 2.0, 1.0)
     with pytest.raises(ValueError, match="softplus: beta"):
         gu.softplus(x, beta=0)
+
+
+@pytest.mark.parametrize("name", ["relu", "relu6", "hardtanh", "leaky_relu", "elu", "silu"])
+def test_inplace(name):
+    # PyTorch's inplace=True: done in place when no graph is recorded through x; inside a
+    # graph groundup returns a new tensor (same gradient); a leaf needing grad is refused
+    gfn, tfn = getattr(gu, name), getattr(F, name)
+    x0 = data(3, 4, seed=8, scale=4.0).astype(np.float32)
+    want = tfn(torch.tensor(x0)).numpy()
+    x = gu.tensor(x0)
+    assert gfn(x, inplace=True) is x
+    np.testing.assert_allclose(x.numpy(), want, rtol=1e-6)
+    leaf = gu.tensor(x0, requires_grad=True)
+    with pytest.raises(RuntimeError, match=f"{name}: inplace=True on a leaf tensor"):
+        gfn(leaf, inplace=True)
+    h = leaf * 1.0
+    y = gfn(h, inplace=True)
+    assert y is not h and np.array_equal(h.numpy(), x0)
+    y.sum().backward()
+    t = torch.tensor(x0, requires_grad=True)
+    tfn(t * 1.0, inplace=True).sum().backward()
+    np.testing.assert_allclose(leaf.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_inplace_integer_and_read_only():
+    xi = gu.tensor([-3, 2, 9])
+    assert gu.relu6(xi, inplace=True) is xi
+    np.testing.assert_array_equal(xi.numpy(), [0, 2, 6])
+    with pytest.raises(TypeError, match="elu: inplace=True cannot store the float32 result"):
+        gu.elu(gu.tensor([-1, 1]), inplace=True)
+    # a broadcast view cannot be written: the result is a new tensor
+    b = gu.tensor([-1.0, 2.0]).expand(3, 2)
+    y = gu.relu(b, inplace=True)
+    assert y is not b and np.array_equal(y.numpy(), [[0, 2]] * 3)

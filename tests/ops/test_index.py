@@ -1,8 +1,9 @@
-"""Indexing primitives (ops/index.py) against PyTorch: getitem, masked_fill, one_hot, gather."""
+"""Indexing primitives (ops/index.py) against PyTorch: getitem, masked_fill, one_hot, gather,
+index_select, masked_select."""
 
 import numpy as np
 import pytest
-from helpers import check_op, randn, require_torch
+from helpers import check_op, mask, randn, require_torch
 
 import groundup as gu
 
@@ -191,3 +192,56 @@ def test_gather_errors():
         gu.gather(t, 1, gu.tensor(np.zeros((4, 1), np.int64)))
     with pytest.raises(TypeError, match="integer tensor"):
         gu.gather(t, 1, gu.tensor([[0.0]]))
+
+
+def test_gather_method():
+    index = np.array([[0, 2, 2], [1, 0, 0]])
+    check_op(lambda x, i: x.gather(1, i), lambda x, i: x.gather(1, i), randn(2, 3), index)
+    check_op(lambda x, i: x.gather(dim=-1, index=i), lambda x, i: x.gather(dim=-1, index=i),
+             randn(2, 3), index, gradcheck=False)
+    with pytest.raises(ValueError, match="gather: sparse_grad=True is not supported"):
+        gu.gather(gu.zeros(2, 3), 1, gu.tensor(index), sparse_grad=True)
+
+
+@pytest.mark.parametrize("shape, dim, index", [
+    ((4, 3), 0, [2, 0, 2]), ((4, 3), -1, [1]), ((2, 3, 4), 1, [0, 0, 2, 1]), ((4, 3), 0, []),
+    ((4, 3), 1, 2), ((), 0, [0]),
+])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_index_select(shape, dim, index, layout):
+    idx = np.array(index, dtype=np.int64)
+    check_op(lambda x, i: gu.index_select(x, dim, i), lambda x, i: torch.index_select(x, dim, i),
+             randn(*shape), idx, layout=layout)
+    check_op(lambda x, i: x.index_select(dim, i), lambda x, i: x.index_select(dim, i),
+             randn(*shape), idx, gradcheck=False, float64=False)
+
+
+def test_index_select_errors():
+    x = gu.zeros(4, 3)
+    with pytest.raises(IndexError, match=r"index_select: index values must lie in \[0, 3\)"):
+        gu.index_select(x, 1, gu.tensor([3]))
+    with pytest.raises(IndexError, match=r"index_select: index values must lie in \[0, 4\)"):
+        gu.index_select(x, 0, gu.tensor([-1]))
+    with pytest.raises(TypeError, match="index_select: index must be a 1-D integer tensor"):
+        gu.index_select(x, 0, gu.tensor([[0]]))
+    with pytest.raises(TypeError, match=r"index_select\(\): unexpected keyword argument 'axis'"):
+        gu.index_select(x, axis=0, index=gu.tensor([0]))
+
+
+@pytest.mark.parametrize("shape, mask_shape", [((3, 4), (3, 4)), ((3, 4), (4,)), ((1, 4), (3, 1)),
+                                               ((3, 4), ()), ((0, 2), (2,))])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_masked_select(shape, mask_shape, layout):
+    m = mask(*mask_shape, seed=1)
+    check_op(lambda x, m: gu.masked_select(x, m), lambda x, m: torch.masked_select(x, m),
+             randn(*shape), m, layout=layout)
+    check_op(lambda x, m: x.masked_select(m), lambda x, m: x.masked_select(m),
+             randn(*shape), m, gradcheck=False, float64=False)
+
+
+def test_masked_select_errors():
+    with pytest.raises(TypeError, match="masked_select: mask must be a bool tensor"):
+        gu.masked_select(gu.zeros(3), gu.tensor([1, 0, 1]))
+    with pytest.raises(ValueError, match=r"masked_select: mask of shape \(2,\) does not "
+                                         r"broadcast"):
+        gu.masked_select(gu.zeros(3), gu.tensor([True, False]))

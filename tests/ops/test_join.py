@@ -139,3 +139,29 @@ def test_pad_errors():
 
 
 # ----------------------------------------------------- masks, gather, ...
+
+
+@pytest.mark.parametrize("shape, dim, start, length", [
+    ((4, 3), 0, 1, 2), ((4, 3), -1, 0, 3), ((4, 3), 1, -2, 2), ((4, 3), 0, 4, 0),
+    ((2, 5, 3), 1, 2, 3),
+])
+def test_narrow(shape, dim, start, length):
+    check_op(lambda x: gu.narrow(x, dim, start, length),
+             lambda x: torch.narrow(x, dim, start, length), randn(*shape))
+    x = gu.tensor(randn(*shape))
+    y = x.narrow(dim, gu.tensor(start), length)
+    assert y.shape == torch.tensor(randn(*shape)).narrow(dim, start, length).shape
+    assert np.shares_memory(y.array, x.array) or y.array.size == 0
+
+
+def test_narrow_errors():
+    x = gu.zeros(4, 3)
+    with pytest.raises(ValueError, match=r"narrow: start \(2\) \+ length \(3\) exceeds "
+                                         r"dimension 0 of size 4"):
+        gu.narrow(x, 0, 2, 3)
+    with pytest.raises(IndexError, match="narrow: start 5 is out of range"):
+        x.narrow(0, 5, 0)
+    with pytest.raises(IndexError, match="narrow: dim 2 is out of range"):
+        x.narrow(2, 0, 1)
+    with pytest.raises(TypeError, match=r"narrow\(\): unexpected keyword argument 'size'"):
+        x.narrow(0, 0, size=1)

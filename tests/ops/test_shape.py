@@ -181,3 +181,92 @@ def test_backward_leaves_dy_alone():
         np.testing.assert_array_equal(g, g0)
         assert t.grad.array.flags.writeable
         t.grad.array += 1
+
+
+# ------------------------------------------------- roll, movedim, t, tile, repeat_interleave
+@pytest.mark.parametrize("shape, shifts, dims", [
+    ((2, 3), 1, None), ((2, 3), -4, None), ((2, 3, 4), (1, -1), (0, 2)), ((5,), 7, 0),
+    ((2, 3), 2, -1), ((0, 3), 1, 1), ((), 3, None),
+])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_roll(shape, shifts, dims, layout):
+    check_op(lambda x: gu.roll(x, shifts, dims), lambda x: torch.roll(x, shifts, dims),
+             randn(*shape), layout=layout)
+    check_op(lambda x: x.roll(shifts, dims=dims), lambda x: x.roll(shifts, dims=dims),
+             randn(*shape), gradcheck=False, float64=False)
+
+
+@pytest.mark.parametrize("shape, src, dst", [((2, 3, 4), 0, 2), ((2, 3, 4), -1, 0),
+                                             ((2, 3, 4), (0, 1), (2, 0)), ((2, 3), 1, 1),
+                                             ((), 0, 0), ((3,), (0,), (-1,))])
+def test_movedim(shape, src, dst):
+    check_op(lambda x: gu.movedim(x, src, dst), lambda x: torch.movedim(x, src, dst),
+             randn(*shape))
+    x = gu.tensor(randn(*shape))
+    assert x.moveaxis(src, dst).shape == gu.moveaxis(x, src, dst).shape == \
+        torch.moveaxis(torch.tensor(randn(*shape)), src, dst).shape
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_t(shape):
+    check_op(gu.t, torch.t, randn(*shape))
+    check_op(lambda x: x.t(), lambda x: x.t(), randn(*shape), gradcheck=False)
+    with pytest.raises(ValueError, match=r"t: expects a tensor with at most 2 dimensions.*"
+                                         r"\(2, 3, 4\)"):
+        gu.zeros(2, 3, 4).t()
+
+
+@pytest.mark.parametrize("shape, dims", [((2, 3), (2,)), ((2, 3), (2, 1)), ((3,), (2, 2)),
+                                         ((2, 3), ()), ((), (3,)), ((2, 1), (1, 0, 2))])
+def test_tile(shape, dims):
+    check_op(lambda x: gu.tile(x, dims), lambda x: torch.tile(x, dims), randn(*shape))
+    check_op(lambda x: x.tile(dims), lambda x: x.tile(dims), randn(*shape), gradcheck=False)
+
+
+def test_repeat_and_flip_methods():
+    check_op(lambda x: x.repeat(2, 1, 2), lambda x: x.repeat(2, 1, 2), randn(2, 3))
+    check_op(lambda x: x.repeat((1, 2)), lambda x: x.repeat((1, 2)), randn(2, 3))
+    check_op(lambda x: x.flip(0, -1), lambda x: x.flip(0, -1), randn(2, 3, 2))
+    check_op(lambda x: x.flip((1,)), lambda x: x.flip((1,)), randn(2, 3))
+    check_op(lambda x: x.flip(dims=[1]), lambda x: torch.flip(x, dims=[1]), randn(2, 3))
+
+
+@pytest.mark.parametrize("shape, repeats, dim", [
+    ((2, 3), 2, None), ((2, 3), 3, 1), ((2, 3), 2, -2), ((3,), [1, 0, 2], 0),
+    ((2, 3), [0, 2, 1], 1), ((2, 3), [1], 0), ((2, 2), [0, 0], 0), ((), 3, None),
+])
+def test_repeat_interleave(shape, repeats, dim):
+    def gu_fn(x):
+        r = gu.tensor(repeats) if isinstance(repeats, list) else repeats
+        return x.repeat_interleave(r, dim=dim)
+
+    def th_fn(x):
+        r = torch.tensor(repeats) if isinstance(repeats, list) else repeats
+        return x.repeat_interleave(r, dim=dim)
+
+    check_op(gu_fn, th_fn, randn(*shape))
+
+
+def test_new_shape_op_errors():
+    x = gu.zeros(2, 3)
+    with pytest.raises(TypeError, match=r"roll\(\): unexpected keyword argument 'dim'; the "
+                                        r"keywords are input, shifts, dims"):
+        gu.roll(x, 1, dim=0)
+    with pytest.raises(TypeError, match=r"roll\(\): unexpected keyword argument 'dim'"):
+        x.roll(1, dim=0)
+    with pytest.raises(ValueError, match="roll: shifts .* and dims .* same length"):
+        gu.roll(x, (1, 2), (0,))
+    with pytest.raises(IndexError, match="roll: dim 2 is out of range"):
+        gu.roll(x, 1, 2)
+    with pytest.raises(ValueError, match="movedim: source .* same number"):
+        gu.movedim(x, (0, 1), 0)
+    with pytest.raises(ValueError, match="movedim: dims .* same dimension"):
+        gu.movedim(x, (0, 0), (0, 1))
+    with pytest.raises(ValueError, match="tile: repeat counts must be non-negative"):
+        gu.tile(x, (-1, 1))
+    with pytest.raises(ValueError, match=r"repeat_interleave: repeats must hold 3"):
+        gu.repeat_interleave(x, gu.tensor([1, 2]), dim=1)
+    with pytest.raises(TypeError, match="repeat_interleave: repeats must be an int or a 1-D"):
+        gu.repeat_interleave(x, gu.tensor([1.0, 2.0]), dim=0)
+    with pytest.raises(ValueError, match="output_size=5 but the repeats give 4"):
+        gu.repeat_interleave(x, 2, dim=0, output_size=5)

@@ -1,5 +1,10 @@
 """Activation functions: element-wise nonlinearities (softmax: ops/softmax.py; erf: ops/special.py).
 
+relu, relu6, hardtanh, leaky_relu, elu, gelu, silu, sigmoid, tanh, softplus, logsigmoid;
+the rest of the family: activation_piecewise.py (hardswish, prelu, rrelu, shrinkage, ...)
+and activation_smooth.py (mish, selu, celu, softsign, glu, softmin, ...); shared helpers
+in activation_common.py.
+
 Each primitive is one Function whose docstring states its derivative. Element-wise
 ones map x: (*) -> y: (*) of the same shape and dtype; integer inputs of the smooth
 ones are computed in float32, as in PyTorch. Masks are saved as booleans and
@@ -9,11 +14,18 @@ arrays); a forward saves nothing when no input needs a gradient.
 
 import math
 
-import numpy as np
-
 from ..autograd import Function
-from ..tensor import Tensor
-from .common import as_tensor, quiet, to_float
+from .activation_common import (
+    apply_unary,
+    cached_zeros,
+    check_inplace,
+    finish_inplace,
+    ieee,
+    scalar_zero,
+    sigmoid_array,
+    tensor_arg,
+)
+from .common import quiet, to_float
 from .special import _erf_array
 
 __all__ = [
@@ -25,68 +37,6 @@ _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _GELU_TANH_BETA = math.sqrt(2.0 / math.pi)
 _GELU_TANH_KAPPA = 0.044715
-
-# ---------------------------------------------------------------- helpers
-
-_ZEROS = {}
-
-
-def _zeros(xp, like):
-    """A read-only zero array of `like`'s shape, dtype and layout, a view of one cached buffer.
-
-    np.maximum(x, zeros) with a same-shaped zero array runs on NumPy's contiguous
-    SIMD path, about 2x faster than np.maximum(x, 0) (which broadcasts a scalar).
-    A column-major `like` (a transposed view) gets a column-major view, so that the
-    pair stays on that path.
-    """
-    shape, dtype = like.shape, like.dtype
-    n = math.prod(shape)
-    key = (xp.__name__, np.dtype(dtype).str)
-    buf = _ZEROS.get(key)
-    if buf is None or buf.size < n:
-        buf = xp.zeros(max(n, 1024), dtype)
-        if xp is np:
-            buf.flags.writeable = False
-        _ZEROS[key] = buf
-    flags = like.flags
-    if like.ndim > 1 and flags.f_contiguous and not flags.c_contiguous:
-        return buf[:n].reshape(shape[::-1]).T
-    return buf[:n].reshape(shape)
-
-
-def _scalar_zero(xp, dtype):
-    """A cached read-only 0-d zero of `dtype` (keeps np.maximum in that dtype, no upcast)."""
-    key = (xp.__name__, np.dtype(dtype).str, "0-d")
-    z = _ZEROS.get(key)
-    if z is None:
-        z = _ZEROS[key] = xp.zeros((), dtype)
-        if xp is np:
-            z.flags.writeable = False
-    return z
-
-
-def _ieee(method):
-    """Run a forward/backward with IEEE results and no warnings (inf * 0 -> NaN, as PyTorch)."""
-
-    def wrapper(self, *args, **kwargs):
-        with quiet(self.xp):
-            return method(self, *args, **kwargs)
-
-    wrapper.__name__, wrapper.__doc__ = method.__name__, method.__doc__
-    return wrapper
-
-
-def _tensor(x):
-    return x if type(x) is Tensor else as_tensor(x)
-
-
-def _apply(cls, x, **config):
-    """cls.apply(x), with a 0-d x run as shape (1,): NumPy turns 0-d results into scalars,
-    which the in-place steps of the forward and backward cannot write into."""
-    if x.array.ndim == 0:
-        return cls.apply(x.reshape(1), **config).reshape(())
-    return cls.apply(x, **config)
-
 
 # ---------------------------------------------------------- element-wise
 
@@ -103,7 +53,7 @@ class ReLUFn(Function):
     def forward(self, x):
         # a 0-d zero: in a training step x is cache-cold after its GEMM, and a full zero
         # array would be a second stream to read (a scalar would take NumPy's slow path)
-        y = self.xp.maximum(x, _scalar_zero(self.xp, x.dtype))
+        y = self.xp.maximum(x, scalar_zero(self.xp, x.dtype))
         if self.needs_input_grad[0]:
             self.save_for_backward(y)
         return y
@@ -165,7 +115,7 @@ class ELUFn(Function):
 
     def forward(self, x, alpha):
         xp = self.xp
-        zeros = _zeros(xp, x)
+        zeros = cached_zeros(xp, x)
         y = xp.expm1(xp.minimum(x, zeros))
         y *= alpha
         y += xp.maximum(x, zeros)
@@ -178,7 +128,7 @@ class ELUFn(Function):
         (x,) = self.saved
         xp = self.xp
         m = (x > 0).astype(dy.dtype)
-        d = xp.exp(xp.minimum(x, _zeros(xp, x)))
+        d = xp.exp(xp.minimum(x, cached_zeros(xp, x)))
         d *= self.alpha
         d *= 1.0 - m  # exactly 0 or the alpha * exp(x) branch ...
         d += m  # ... plus exactly 1 on the positive side
@@ -194,7 +144,7 @@ class GELUFn(Function):
     saved:     x and Phi(x) (recomputing erf would cost more than storing it)
     """
 
-    @_ieee
+    @ieee
     def forward(self, x):
         cdf = _erf_array(x * _SQRT_HALF, self.xp)
         cdf += 1.0
@@ -203,7 +153,7 @@ class GELUFn(Function):
             self.save_for_backward(x, cdf)
         return x * cdf
 
-    @_ieee
+    @ieee
     def backward(self, dy):
         xp = self.xp
         x, cdf = self.saved
@@ -226,7 +176,7 @@ class GELUTanhFn(Function):
     saved:     x and t
     """
 
-    @_ieee
+    @ieee
     def forward(self, x):
         xp = self.xp
         x2 = x * x
@@ -242,7 +192,7 @@ class GELUTanhFn(Function):
         y *= 0.5
         return y
 
-    @_ieee
+    @ieee
     def backward(self, dy):
         x, t = self.saved
         d = x * x
@@ -258,16 +208,6 @@ class GELUTanhFn(Function):
         return d
 
 
-def _sigmoid_array(x, xp):
-    """1 / (1 + exp(-x)): exp overflows to inf for very negative x, giving the exact limit 0."""
-    s = xp.negative(x)
-    with quiet(xp):
-        xp.exp(s, out=s)
-    s += 1.0
-    xp.reciprocal(s, out=s)
-    return s
-
-
 class SigmoidFn(Function):
     """Logistic sigmoid.
 
@@ -278,7 +218,7 @@ class SigmoidFn(Function):
     """
 
     def forward(self, x):
-        y = _sigmoid_array(x, self.xp)
+        y = sigmoid_array(x, self.xp)
         if self.needs_input_grad[0]:
             self.save_for_backward(y)
         return y
@@ -321,14 +261,14 @@ class SiLUFn(Function):
     saved:     x and s
     """
 
-    @_ieee
+    @ieee
     def forward(self, x):
-        s = _sigmoid_array(x, self.xp)
+        s = sigmoid_array(x, self.xp)
         if self.needs_input_grad[0]:
             self.save_for_backward(x, s)
         return x * s
 
-    @_ieee
+    @ieee
     def backward(self, dy):
         x, s = self.saved
         d = 1.0 - s
@@ -398,7 +338,7 @@ class LogSigmoidFn(Function):
         xp.negative(e, out=e)
         xp.exp(e, out=e)
         y = xp.log1p(e)
-        xp.subtract(xp.minimum(x, _zeros(xp, x)), y, out=y)
+        xp.subtract(xp.minimum(x, cached_zeros(xp, x)), y, out=y)
         if self.needs_input_grad[0]:
             self.save_for_backward(e, x < 0)
         return y
@@ -418,67 +358,91 @@ class LogSigmoidFn(Function):
 # ----------------------------------------------------------- functions
 
 
-def relu(x):
+# inplace=True (as in PyTorch): with no graph recorded through x the result is written
+# into x and x is returned; when x is part of a graph a new tensor is returned and x is
+# left as it is (activation_common.finish_inplace); a leaf that requires grad is refused.
+
+
+def relu(x, inplace=False):
     """max(x, 0) element-wise (integer tensors stay integer)."""
-    return _apply(ReLUFn, _tensor(x))
+    if inplace:
+        check_inplace("relu", x)
+        return finish_inplace("relu", x, relu(x))
+    return apply_unary(ReLUFn, tensor_arg(x))
 
 
-def relu6(x):
+def relu6(x, inplace=False):
     """min(max(x, 0), 6) element-wise: hardtanh(x, 0, 6)."""
+    if inplace:
+        check_inplace("relu6", x)
+        return finish_inplace("relu6", x, hardtanh(x, 0.0, 6.0))
     return hardtanh(x, 0.0, 6.0)
 
 
-def hardtanh(x, min_val=-1.0, max_val=1.0):
+def hardtanh(x, min_val=-1.0, max_val=1.0, inplace=False):
     """Clamp into [min_val, max_val]; gradient 1 strictly inside, 0 outside and at the bounds."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
-    x = _tensor(x)
+    if inplace:
+        check_inplace("hardtanh", x)
+        return finish_inplace("hardtanh", x, hardtanh(x, min_val, max_val))
+    x = tensor_arg(x)
     if x.array.dtype.kind == "f":
         min_val, max_val = float(min_val), float(max_val)
-    return _apply(HardtanhFn, x, lo=min_val, hi=max_val)
+    return apply_unary(HardtanhFn, x, lo=min_val, hi=max_val)
 
 
-def leaky_relu(x, negative_slope=0.01):
+def leaky_relu(x, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope * x otherwise."""
-    return _apply(LeakyReLUFn, to_float(x, "leaky_relu"), slope=float(negative_slope))
+    if inplace:
+        check_inplace("leaky_relu", x)
+        return finish_inplace("leaky_relu", x, leaky_relu(x, negative_slope))
+    return apply_unary(LeakyReLUFn, to_float(x, "leaky_relu"), slope=float(negative_slope))
 
 
-def elu(x, alpha=1.0):
+def elu(x, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    return _apply(ELUFn, to_float(x, "elu"), alpha=float(alpha))
+    if inplace:
+        check_inplace("elu", x)
+        return finish_inplace("elu", x, elu(x, alpha))
+    return apply_unary(ELUFn, to_float(x, "elu"), alpha=float(alpha))
 
 
 def gelu(x, approximate="none"):
     """x * Phi(x) with the exact normal CDF (approximate="none", the default) or its tanh form."""
     if approximate == "none":
-        return _apply(GELUFn, to_float(x, "gelu"))
+        return apply_unary(GELUFn, to_float(x, "gelu"))
     if approximate == "tanh":
-        return _apply(GELUTanhFn, to_float(x, "gelu"))
+        return apply_unary(GELUTanhFn, to_float(x, "gelu"))
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def silu(x):
+def silu(x, inplace=False):
     """x * sigmoid(x)."""
-    return _apply(SiLUFn, to_float(x, "silu"))
+    if inplace:
+        check_inplace("silu", x)
+        return finish_inplace("silu", x, silu(x))
+    return apply_unary(SiLUFn, to_float(x, "silu"))
 
 
 def sigmoid(x):
     """1 / (1 + exp(-x)), finite for any input."""
-    return _apply(SigmoidFn, to_float(x, "sigmoid"))
+    return apply_unary(SigmoidFn, to_float(x, "sigmoid"))
 
 
 def tanh(x):
     """Hyperbolic tangent."""
-    return _apply(TanhFn, to_float(x, "tanh"))
+    return apply_unary(TanhFn, to_float(x, "tanh"))
 
 
 def softplus(x, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, reverting to x where beta x > threshold (as in PyTorch)."""
     if beta == 0:
         raise ValueError("softplus: beta must be non-zero")
-    return _apply(SoftplusFn, to_float(x, "softplus"), beta=float(beta), threshold=float(threshold))
+    return apply_unary(SoftplusFn, to_float(x, "softplus"), beta=float(beta),
+                       threshold=float(threshold))
 
 
 def logsigmoid(x):
     """log(sigmoid(x)), stable for large |x|."""
-    return _apply(LogSigmoidFn, to_float(x, "logsigmoid"))
+    return apply_unary(LogSigmoidFn, to_float(x, "logsigmoid"))

@@ -2,6 +2,8 @@
 and NumPy warning control. Every op module may import this one; it imports no op module."""
 
 import contextlib
+import functools
+import inspect
 
 import numpy as np
 
@@ -106,3 +108,44 @@ def quiet(xp):
     if errstate is None:
         return contextlib.nullcontext()
     return errstate(over="ignore", under="ignore", invalid="ignore")
+
+
+def keywords(fn):
+    """Give a wrong keyword argument a TypeError that names the function, the argument and the
+    keywords the function takes (Python's own message does not list them). No cost on a call
+    that succeeds: the names are checked only after Python refused them."""
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    names = [n for n, p in inspect.signature(fn).parameters.items() if p.kind in kinds]
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TypeError:
+            bad = [k for k in kwargs if k not in names]
+            if bad:
+                raise TypeError(
+                    f"{fn.__name__}(): unexpected keyword argument {bad[0]!r}; the keywords "
+                    f"are {', '.join(names)}"
+                ) from None
+            raise
+    return call
+
+
+def check_dim(name, dim, ndim, what="dim"):
+    """normalize_dim with the op's name in the message; refuses non-int dims."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{name}: {what} must be an int, got {dim!r}")
+    try:
+        return normalize_dim(int(dim), ndim, what)
+    except IndexError as e:
+        raise IndexError(f"{name}: {e}") from None
+
+
+def check_ints(name, values, what):
+    """`values` as a tuple of Python ints; anything else is refused naming the op."""
+    values = tuple(values)
+    for v in values:
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            raise TypeError(f"{name}: {what} must be ints, got {values!r}")
+    return tuple(int(v) for v in values)

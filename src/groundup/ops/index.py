@@ -1,4 +1,5 @@
-"""Indexing primitives: __getitem__ (basic, integer-array, boolean), masked_fill, gather, one_hot.
+"""Indexing primitives: __getitem__ (basic, integer-array, boolean), masked_fill, gather,
+index_select, masked_select, one_hot.
 
 Basic indexing returns a view; the backward of every index op scatters dy
 into zeros of the input's shape, summing repeated integer indices.
@@ -11,11 +12,11 @@ import numpy as np
 from ..autograd import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from .common import as_tensor
+from .common import as_tensor, check_dim, keywords
 from .elementwise import cast
-from .shape import _dim
+from .shape import ExpandFn
 
-__all__ = ["getitem", "masked_fill", "one_hot", "gather"]
+__all__ = ["getitem", "masked_fill", "one_hot", "gather", "index_select", "masked_select"]
 
 
 _INT_VIEW = {2: "int16", 4: "int32", 8: "int64"}
@@ -121,6 +122,22 @@ class GatherFn(Function):
         return dx
 
 
+class IndexSelectFn(Function):
+    """y = x[..., index, ...] with the 1-D integer `index` at dim d     x: S -> y: S, S[d] = len
+    dx = zeros(S); dx[..., index, ...] += dy (repeated indices summed)
+    saved: the index and S."""
+
+    def forward(self, x, index, dim):
+        self.shape, self.index, self.dim = x.shape, index, dim
+        return self.xp.take(x, index, axis=dim)
+
+    def backward(self, dy):
+        xp = self.xp
+        dx = xp.zeros(self.shape, dy.dtype)
+        xp.add.at(xp.moveaxis(dx, self.dim, 0), self.index, xp.moveaxis(dy, self.dim, 0))
+        return dx
+
+
 def _gather_positions(xp, shape, index, dim):
     """Flat C-order positions in an array of `shape` that gather(x, dim, index) reads."""
     strides = [math.prod(shape[a + 1:]) for a in range(len(shape))]
@@ -186,11 +203,11 @@ def getitem(x, index):
         raise IndexError(f"getitem: {e} (tensor of shape {tuple(x.shape)})") from None
 
 
-def masked_fill(x, mask, value):
+def masked_fill(input, mask, value):
     """`value` where `mask` (bool, broadcastable to x) is True, else x.
 
     value: a Python number or a 0-d tensor (which then gets the gradient sum(dy * mask))."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     mask = mask.array if isinstance(mask, Tensor) else mask
     xp = array_module(x.array)
     mask = xp.asarray(mask)
@@ -240,15 +257,19 @@ def one_hot(x, num_classes=-1):
     return Tensor._wrap(out.reshape(a.shape + (num_classes,)))
 
 
-def gather(x, dim, index):
+@keywords
+def gather(input, dim, index, *, sparse_grad=False):
     """torch.gather: y[i][j][k] = x[i][index[i][j][k]][k] for dim=1 (any ndim).
 
     index: int64 with x's ndim, each size <= x's except along dim; values in [0, S[dim])."""
-    x = as_tensor(x)
+    if sparse_grad:
+        raise ValueError("gather: sparse_grad=True is not supported (groundup has no sparse "
+                         "tensors); use the default sparse_grad=False")
+    x = as_tensor(input)
     idx = index.array if isinstance(index, Tensor) else array_module(x.array).asarray(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got dtype {idx.dtype}")
-    d = _dim("gather", dim, x.ndim)
+    d = check_dim("gather", dim, x.ndim)
     if idx.ndim != x.ndim:
         raise ValueError(
             f"gather: index has {idx.ndim} dimension(s) (shape {tuple(idx.shape)}) but the "
@@ -269,3 +290,45 @@ def gather(x, dim, index):
                 f"values in [{lo}, {hi}]"
             )
     return GatherFn.apply(x, index=idx.astype(np.int64, copy=False), dim=d)
+
+
+@keywords
+def index_select(input, dim, index):
+    """The slices of x along `dim` at the positions in `index` (a 1-D or 0-d integer tensor),
+    in that order; repeats allowed. A copy; the gradient sums repeated positions."""
+    x = as_tensor(input)
+    xp = array_module(x.array)
+    idx = index.array if isinstance(index, Tensor) else xp.asarray(index)
+    if idx.dtype.kind not in "iu" or idx.ndim > 1:
+        raise TypeError(f"index_select: index must be a 1-D integer tensor, got dtype "
+                        f"{idx.dtype} and shape {tuple(idx.shape)}")
+    d = check_dim("index_select", dim, x.ndim)
+    n = x.shape[d] if x.ndim else 1
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
+        raise IndexError(f"index_select: index values must lie in [0, {n}) for dimension {d} "
+                         f"(tensor of shape {tuple(x.shape)}); got values in "
+                         f"[{int(idx.min())}, {int(idx.max())}]")
+    idx = idx.reshape(-1).astype(np.int64, copy=False)
+    if x.ndim == 0:
+        return IndexFn.apply(x, index=(), mode="assign")
+    return IndexSelectFn.apply(x, index=idx, dim=d)
+
+
+@keywords
+def masked_select(input, mask):
+    """The elements of x where the bool `mask` is True, as a 1-D tensor in C order; x and mask
+    broadcast together first. The gradient goes back to the selected places."""
+    x = as_tensor(input)
+    m = mask.array if isinstance(mask, Tensor) else array_module(x.array).asarray(mask)
+    if m.dtype.kind != "b":
+        raise TypeError(f"masked_select: mask must be a bool tensor, got dtype {m.dtype}")
+    try:
+        shape = tuple(np.broadcast_shapes(x.shape, m.shape))
+    except ValueError:
+        raise ValueError(f"masked_select: mask of shape {tuple(m.shape)} does not broadcast "
+                         f"with the tensor's shape {tuple(x.shape)}") from None
+    if shape != x.shape:
+        x = ExpandFn.apply(x, shape=shape)
+    if shape != m.shape:
+        m = array_module(m).broadcast_to(m, shape)
+    return IndexFn.apply(x, index=m, mode="assign")

@@ -1,4 +1,4 @@
-"""Joining and cutting: cat, stack, split, chunk, unbind, pad.
+"""Joining and cutting: cat, stack, split, chunk, unbind, narrow, pad.
 
 split / chunk / unbind return one basic-indexing node (ops/index.py IndexFn) per piece.
 """
@@ -8,12 +8,12 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .common import as_tensor
+from .common import as_tensor, check_dim, check_ints, keywords
 from .elementwise import cast
 from .index import IndexFn
-from .shape import ReshapeFn, _dim, _ints
+from .shape import ReshapeFn
 
-__all__ = ["cat", "stack", "split", "chunk", "unbind", "pad"]
+__all__ = ["cat", "stack", "split", "chunk", "unbind", "narrow", "pad"]
 
 
 class CatFn(Function):
@@ -143,7 +143,7 @@ def cat(tensors, dim=0):
     ref = tensors[0]
     if ref.ndim == 0:
         raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
-    d = _dim("cat", dim, ref.ndim)
+    d = check_dim("cat", dim, ref.ndim)
     for i, t in enumerate(tensors[1:], 1):
         if t.ndim != ref.ndim or any(
             a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape, strict=True)) if j != d
@@ -167,7 +167,7 @@ def stack(tensors, dim=0):
                 f"stack: every tensor must have the same shape, but tensor 0 has "
                 f"{tuple(ref.shape)} and tensor {i} has {tuple(t.shape)}"
             )
-    d = _dim("stack", dim, ref.ndim + 1)
+    d = check_dim("stack", dim, ref.ndim + 1)
     return StackFn.apply(*_same_dtype(tensors), dim=d)
 
 
@@ -181,7 +181,7 @@ def split(x, split_size_or_sections, dim=0):
     x = as_tensor(x)
     if x.ndim == 0:
         raise ValueError("split: a zero-dimensional tensor cannot be split")
-    d = _dim("split", dim, x.ndim)
+    d = check_dim("split", dim, x.ndim)
     n = x.shape[d]
     s = split_size_or_sections
     if isinstance(s, (int, np.integer)) and not isinstance(s, bool):
@@ -191,7 +191,7 @@ def split(x, split_size_or_sections, dim=0):
                              f"has size {n})")
         starts = list(range(0, n, s)) if n else [0]
         return tuple(_narrow(x, d, a, min(a + s, n)) for a in starts)
-    sizes = _ints("split", s, "split sizes")
+    sizes = check_ints("split", s, "split sizes")
     if any(k < 0 for k in sizes) or sum(sizes) != n:
         raise ValueError(
             f"split: sizes {list(sizes)} must be non-negative and sum to {n}, the size of "
@@ -204,15 +204,15 @@ def split(x, split_size_or_sections, dim=0):
     return tuple(out)
 
 
-def chunk(x, chunks, dim=0):
+def chunk(input, chunks, dim=0):
     """Split into `chunks` pieces of ceil(n / chunks) (fewer pieces when they run out),
     as torch.chunk."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     if not isinstance(chunks, (int, np.integer)) or isinstance(chunks, bool) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
     if x.ndim == 0:
         raise ValueError("chunk: a zero-dimensional tensor cannot be chunked")
-    d = _dim("chunk", dim, x.ndim)
+    d = check_dim("chunk", dim, x.ndim)
     n = x.shape[d]
     size = -(-n // int(chunks))
     if size == 0:
@@ -220,24 +220,45 @@ def chunk(x, chunks, dim=0):
     return split(x, size, d)
 
 
-def unbind(x, dim=0):
+def unbind(input, dim=0):
     """The slices of x along dim, as a tuple (each without that dim)."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     if x.ndim == 0:
         raise ValueError("unbind: a zero-dimensional tensor has no dimension to unbind")
-    d = _dim("unbind", dim, x.ndim)
+    d = check_dim("unbind", dim, x.ndim)
     lead = (slice(None),) * d
     return tuple(IndexFn.apply(x, index=lead + (i,), mode="assign") for i in range(x.shape[d]))
+
+
+@keywords
+def narrow(input, dim, start, length):
+    """The `length` elements of dim from `start` (negative counts from the end): a view,
+    as torch.narrow; start may be a 0-d integer tensor."""
+    x = as_tensor(input)
+    if x.ndim == 0:
+        raise ValueError("narrow: a zero-dimensional tensor cannot be narrowed")
+    d = check_dim("narrow", dim, x.ndim)
+    start = int(start.item()) if isinstance(start, Tensor) else start
+    (start, length), n = check_ints("narrow", (start, length), "start and length"), x.shape[d]
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start {start} is out of range for dimension {d} of size {n} "
+                         f"(expected {-n} <= start <= {n})")
+    if start < 0:
+        start += n
+    if length < 0 or start + length > n:
+        raise ValueError(f"narrow: start ({start}) + length ({length}) exceeds dimension {d} of "
+                         f"size {n} (tensor of shape {tuple(x.shape)})")
+    return _narrow(x, d, start, start + length)
 
 
 _PAD_MODES = ("constant", "reflect", "replicate")
 
 
-def pad(x, pad, mode="constant", value=0.0):
+def pad(input, pad, mode="constant", value=0.0):
     """Pad (or, with negative amounts, crop) as torch.nn.functional.pad: `pad` lists
     (before, after) pairs from the LAST dim backwards. Modes: constant, reflect, replicate."""
-    x = as_tensor(x)
-    amounts = _ints("pad", pad, "pad amounts")
+    x = as_tensor(input)
+    amounts = check_ints("pad", pad, "pad amounts")
     if len(amounts) % 2 or len(amounts) > 2 * x.ndim:
         raise ValueError(
             f"pad: expected an even number of pad amounts, at most 2 * ndim = {2 * x.ndim} "

@@ -312,17 +312,17 @@ class LogSumExpFn(Function):
 
 
 # ------------------------------------------------------------ lowercase
-def sum(x, dim=None, keepdim=False, **aliases):
+def sum(input, dim=None, keepdim=False, **aliases):
     """Sum over `dim` (None: all). Integer and bool tensors sum to int64, as in PyTorch."""
     dim, keepdim = _options("sum", dim, keepdim, aliases)
-    x = as_tensor(x)
+    x = as_tensor(input)
     return SumFn.apply(x, axes=_axes("sum", dim, x.ndim), keepdim=keepdim)
 
 
-def mean(x, dim=None, keepdim=False, **aliases):
+def mean(input, dim=None, keepdim=False, **aliases):
     """Mean over `dim` (None: all); nan over an empty dimension. Integer input gives float32."""
     dim, keepdim = _options("mean", dim, keepdim, aliases)
-    x = to_float(x)
+    x = to_float(input)
     return MeanFn.apply(x, axes=_axes("mean", dim, x.ndim), keepdim=keepdim)
 
 
@@ -332,19 +332,19 @@ def _correction(unbiased, correction):
     return correction
 
 
-def var(x, dim=None, keepdim=False, unbiased=True, correction=None, **aliases):
+def var(input, dim=None, keepdim=False, unbiased=True, correction=None, **aliases):
     """Variance over `dim`, dividing by n - correction (correction defaults to 1 if unbiased,
     else 0; `correction=` overrides `unbiased`, as in PyTorch)."""
     dim, keepdim = _options("var", dim, keepdim, aliases)
-    x = to_float(x)
+    x = to_float(input)
     return VarFn.apply(x, axes=_axes("var", dim, x.ndim), keepdim=keepdim,
                      correction=_correction(unbiased, correction))
 
 
-def std(x, dim=None, keepdim=False, unbiased=True, correction=None, **aliases):
+def std(input, dim=None, keepdim=False, unbiased=True, correction=None, **aliases):
     """Standard deviation over `dim`: sqrt(var(x, dim, ...)), same arguments as var."""
     dim, keepdim = _options("std", dim, keepdim, aliases)
-    x = to_float(x)
+    x = to_float(input)
     return StdFn.apply(x, axes=_axes("std", dim, x.ndim), keepdim=keepdim,
                      correction=_correction(unbiased, correction))
 
@@ -367,16 +367,16 @@ def _extreme(name, largest, x, dim, keepdim, aliases):
     return ValuesIndices(values, Tensor._wrap(index))
 
 
-def max(x, dim=None, keepdim=False, **aliases):
+def max(input, dim=None, keepdim=False, **aliases):
     """max(x): the largest element (0-d tensor); max(x, dim): (values, indices) along dim.
     For the maximum of two tensors use maximum(a, b)."""
-    return _extreme("max", True, x, dim, keepdim, aliases)
+    return _extreme("max", True, input, dim, keepdim, aliases)
 
 
-def min(x, dim=None, keepdim=False, **aliases):
+def min(input, dim=None, keepdim=False, **aliases):
     """min(x): the smallest element (0-d tensor); min(x, dim): (values, indices) along dim.
     For the minimum of two tensors use minimum(a, b)."""
-    return _extreme("min", False, x, dim, keepdim, aliases)
+    return _extreme("min", False, input, dim, keepdim, aliases)
 
 
 def _arg(name, largest, a, d, keepdim):
@@ -411,18 +411,18 @@ def _argext(name, largest, x, dim, keepdim, aliases):
     return Tensor._wrap(_arg(name, largest, a, d, keepdim))
 
 
-def argmax(x, dim=None, keepdim=False, **aliases):
+def argmax(input, dim=None, keepdim=False, **aliases):
     """int64 index of the first maximum: over the flattened tensor (dim=None) or along dim."""
-    return _argext("argmax", True, x, dim, keepdim, aliases)
+    return _argext("argmax", True, input, dim, keepdim, aliases)
 
 
-def argmin(x, dim=None, keepdim=False, **aliases):
+def argmin(input, dim=None, keepdim=False, **aliases):
     """int64 index of the first minimum: over the flattened tensor (dim=None) or along dim."""
-    return _argext("argmin", False, x, dim, keepdim, aliases)
+    return _argext("argmin", False, input, dim, keepdim, aliases)
 
 
-def logsumexp(x, dim=None, keepdim=False, **aliases):
+def logsumexp(input, dim=None, keepdim=False, **aliases):
     """log(sum(exp(x))) over `dim`, computed stably (shifted by the maximum); -inf when empty."""
     dim, keepdim = _options("logsumexp", dim, keepdim, aliases)
-    x = to_float(x)
+    x = to_float(input)
     return LogSumExpFn.apply(x, axes=_axes("logsumexp", dim, x.ndim), keepdim=keepdim)

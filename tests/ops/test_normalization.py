@@ -1,4 +1,4 @@
-"""Fused normalisation primitives (ops/norm.py) against PyTorch, finite differences and
+"""Fused normalisation primitives (ops/normalization.py) against PyTorch, finite differences and
 the same maths composed from smaller groundup ops."""
 
 import numpy as np
