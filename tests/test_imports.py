@@ -1,8 +1,10 @@
 """Imports flow one way: backend -> autograd/tensor -> ops -> nn -> optim, data -> train, io, viz.
 
 Checked by reading the source (ast), so a backwards import fails here even when
-it happens inside a function. `import groundup` must stay light: no torch (the
-test oracle only), no matplotlib, no tqdm.
+it happens inside a function. No two modules import each other, directly or
+around a longer loop (lazy imports count too), except the one exemption listed in
+CYCLE_EXEMPT. `import groundup` must stay light: no torch (the test oracle only),
+no matplotlib, no tqdm.
 """
 
 import ast
@@ -19,13 +21,14 @@ PKG_DIR = os.path.dirname(groundup.__file__)
 # rank of each top-level part of the package: a module may import parts of its own or a lower
 # rank, never a higher one; optim and data (same rank) are independent of each other
 RANK = {
-    "backend": 0,
+    "backend": 0, "blas": 0, "threads": 0,
     "autograd": 1, "tensor": 1, "random": 1, "creation": 1, "gradcheck": 1,
-    "ops": 2,
+    "dtypes": 1, "cuda": 1, "mps": 1, "accelerator": 1, "backends": 1,  # device/dtype surface
+    "ops": 2, "kernels": 2,
     "nn": 3,
-    "optim": 4, "data": 4,
-    "train": 5, "io": 5, "viz": 5, "models": 5,
-    "cli": 6, "commands": 6, "__main__": 7,
+    "optim": 4, "data": 4, "utils": 4,  # utils.data is an alias of data
+    "train": 5, "io": 5, "serialization": 5, "viz": 5, "models": 5,
+    "cli": 6, "commands": 6, "cli_common": 6, "__main__": 7,
 }
 INDEPENDENT = {("optim", "data"), ("data", "optim")}
 # Tensor's methods call ops by name (x.sum() -> ops.sum): tensor.py imports ops at its end
@@ -108,6 +111,8 @@ def test_imports_flow_one_way():
     ("ops", {"nn", "optim", "train", "data", "io", "viz", "models", "cli"}),
     ("nn", {"optim", "train", "data", "io", "viz", "models", "cli"}),
     ("backend", set(RANK) - {"backend"}),
+    # compiled kernels work on raw arrays: ops may call them, never the other way
+    ("kernels", set(RANK) - {"backend", "blas", "threads", "kernels"}),
     ("autograd", set(RANK) - {"backend", "autograd"}),
 ])
 def test_named_rules(part, forbidden):
@@ -118,6 +123,155 @@ def test_named_rules(part, forbidden):
             continue
         bad += [f"{rel}:{line} imports {name}" for name, line in names if _part(name) in forbidden]
     assert not bad, "\n".join(bad)
+
+
+# The module-level import edges a cycle may use, each with its reason. Tensor's methods call
+# ops by name (x.sum() -> ops.sum) while every op builds Tensors: tensor.py imports ops at its
+# end, once Tensor exists, so the loop tensor -> ops -> tensor is closed on purpose.
+CYCLE_EXEMPT = {
+    ("groundup.tensor", "groundup.ops"): "Tensor methods call ops; tensor.py imports ops last",
+}
+
+
+def _modules():
+    """{dotted module name: (path, rel, is_package)} for every module of the package."""
+    out = {}
+    for path, rel in _source_files():
+        module, is_package = _module_name(rel)
+        out[module] = (path, rel, is_package)
+    return out
+
+
+def _import_edges(module, path, is_package, known):
+    """[(imported module, line)] for every import in the file, lazy ones included.
+
+    `import a.b` and `from a.b import name` lead to module a.b; `name` instead when it
+    is a submodule (`from . import x`, `from .pkg import sub`), so a package's
+    __init__ is a target only for names defined (or re-exported) there.
+    """
+    package = module if is_package else module.rpartition(".")[0]
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read(), filename=path)
+    edges = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            edges += [(a.name, node.lineno) for a in node.names if a.name in known]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                prefix = ".".join(base + ([node.module] if node.module else []))
+            else:
+                prefix = node.module
+            for a in node.names:
+                sub = f"{prefix}.{a.name}"
+                target = sub if sub in known else prefix
+                if target in known:
+                    edges.append((target, node.lineno))
+    return edges
+
+
+def _import_graph(exempt=CYCLE_EXEMPT):
+    """{module: {imported module: (file, line)}}, without the `exempt` edges."""
+    known = _modules()
+    graph = {}
+    for module, (path, rel, is_package) in known.items():
+        edges = {}
+        for target, line in _import_edges(module, path, is_package, known):
+            if target != module and (module, target) not in exempt:
+                edges.setdefault(target, (rel, line))
+        graph[module] = edges
+    return graph
+
+
+def _strongly_connected(graph):
+    """Tarjan's algorithm: the strongly connected components of `graph` ({node: {next: _}})."""
+    index, low, on_stack, stack, components = {}, {}, set(), [], []
+    counter = [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            components.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return components
+
+
+def _one_cycle(graph, component):
+    """A shortest loop through the component's first module, as "a (file:line) -> b ..."."""
+    members, start = set(component), component[0]
+    previous, frontier = {start: None}, [start]
+    while frontier:
+        nxt = []
+        for v in frontier:
+            for w in sorted(graph[v]):
+                if w == start:
+                    path = [v]
+                    while previous[path[-1]] is not None:
+                        path.append(previous[path[-1]])
+                    path.reverse()
+                    steps = [f"{a} ({graph[a][b][0]}:{graph[a][b][1]})"
+                             for a, b in zip(path, path[1:] + [start])]
+                    return " -> ".join(steps + [start])
+                if w in members and w not in previous:
+                    previous[w] = v
+                    nxt.append(w)
+        frontier = nxt
+    return ""
+
+
+def import_cycles():
+    """[(modules of one cycle, one loop through them)] for every import cycle in the package."""
+    graph = _import_graph()
+    return [(c, _one_cycle(graph, c)) for c in _strongly_connected(graph) if len(c) > 1]
+
+
+def test_no_import_cycles():
+    cycles = import_cycles()
+    report = [f"{', '.join(c)}\n    e.g. {loop}" for c, loop in cycles]
+    assert not cycles, "import cycles (modules that import each other, lazily or not):\n" + (
+        "\n".join(report))
+
+
+def test_cycle_finder_sees_lazy_and_package_imports(tmp_path):
+    graph = {"a": {"b": 0}, "b": {"c": 0}, "c": {"a": 0}, "d": {"a": 0}, "e": {}}
+    assert _strongly_connected(graph)[0] == ["a", "b", "c"]
+    assert [c for c in _strongly_connected(graph) if len(c) > 1] == [["a", "b", "c"]]
+    known = {"groundup.pkg": None, "groundup.pkg.sub": None, "groundup.pkg.mod": None}
+    src = tmp_path / "mod.py"
+    src.write_text("from . import sub\nfrom . import helper\n"
+                   "def f():\n    from .sub import thing\n")
+    edges = _import_edges("groundup.pkg.mod", str(src), False, known)
+    assert edges == [("groundup.pkg.sub", 1), ("groundup.pkg", 2), ("groundup.pkg.sub", 4)]
+
+
+@pytest.mark.parametrize("edge", sorted(CYCLE_EXEMPT))
+def test_cycle_exemptions_are_still_needed(edge):
+    """An exempt import must still exist and still close a loop; otherwise drop it."""
+    graph = _import_graph(exempt=set())
+    src, dst = edge
+    assert dst in graph[src], f"{src} no longer imports {dst}: remove it from CYCLE_EXEMPT"
+    component = next(c for c in _strongly_connected(graph) if src in c)
+    assert dst in component, f"{src} -> {dst} closes no loop now: remove it from CYCLE_EXEMPT"
 
 
 def test_no_torch_and_no_pickle_in_the_package():

@@ -10,7 +10,7 @@ import numpy as np
 
 from .backend import DEFAULT_FLOAT, move, to_dtype
 from .random import _numpy_rng, get_generator
-from .tensor import Tensor, _convert
+from .tensor import Tensor, as_array
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
@@ -25,7 +25,7 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     float64 NumPy arrays and Python floats become float32 unless `dtype=` is
     given; integers stay int64, booleans stay bool.
     """
-    arr = _convert(data, dtype)
+    arr = as_array(data, dtype)
     if arr is data or (isinstance(data, Tensor) and arr is data.array):
         arr = arr.copy()
     if device is not None:
@@ -40,7 +40,7 @@ def as_tensor(data, dtype=None, device=None):
     """Like `tensor`, but shares memory with `data` when no conversion is needed."""
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
-    arr = _convert(data, dtype)
+    arr = as_array(data, dtype)
     if device is not None:
         arr = move(arr, device)
     return Tensor._wrap(arr)
@@ -50,7 +50,7 @@ def from_numpy(array):
     """A tensor sharing memory with `array`, keeping its dtype (even float64)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects an np.ndarray, got {type(array).__name__}")
-    return Tensor._wrap(_convert(array, array.dtype))
+    return Tensor._wrap(as_array(array, array.dtype))
 
 
 def _shape(size, name="zeros"):
@@ -196,7 +196,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     Without replacement each draw removes its category; this is sampled exactly by giving each
     category the key E / w (E ~ Exp(1)) and taking the num_samples smallest keys, in order.
     With replacement: inverse-CDF sampling of uniforms."""
-    w = input.array if isinstance(input, Tensor) else _convert(input)
+    w = input.array if isinstance(input, Tensor) else as_array(input)
     w = move(w, "cpu")
     if w.ndim not in (1, 2) or w.dtype.kind not in "fiu":
         raise ValueError(f"multinomial: input must be a 1-D or 2-D tensor of weights, got "

@@ -6,6 +6,7 @@ None), `requires_grad`, and `_ctx`: the Function that produced it (None for a
 leaf). Operators and methods are thin calls into `groundup.ops`.
 """
 
+import operator
 import weakref
 
 import numpy as np
@@ -16,13 +17,14 @@ from .backend import (
     DEFAULT_FLOAT,
     array_module,
     device_of,
+    is_on,
     move,
-    normalize_device,
     to_dtype,
 )
+from .random import _numpy_rng
 
 
-def _convert(data, dtype=None, keep_float64=False):
+def as_array(data, dtype=None, keep_float64=False):
     """Turn user data into a backend array with groundup's dtype rules.
 
     Python floats and float64 arrays become float32 unless `dtype` is given
@@ -70,7 +72,7 @@ class Tensor:
     __array_ufunc__ = None  # so `ndarray (op) Tensor` calls the Tensor's reflected operator
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        arr = _convert(data, dtype)
+        arr = as_array(data, dtype)
         if arr is data:
             arr = arr.copy()
         self.array = arr
@@ -109,7 +111,12 @@ class Tensor:
 
     @property
     def device(self):
+        """Where the data lives: a `gu.device` (device(type='cpu') for NumPy arrays)."""
         return device_of(self.array)
+
+    @property
+    def is_cuda(self):
+        return device_of(self.array).type == "cuda"
 
     @property
     def is_leaf(self):
@@ -149,7 +156,7 @@ class Tensor:
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         extra = ""
         dt = self.array.dtype
-        if self.device != "cpu":
+        if self.device.type != "cpu":
             extra += f", device='{self.device}'"
         if dt not in _REPR_IMPLIED_DTYPES or (dt.kind != "f" and self.array.size == 0):
             extra += f", dtype={dt}"
@@ -199,13 +206,17 @@ class Tensor:
             raise TypeError("only one-element integer tensors can be used as an index")
         return int(self.item())
 
-    def to(self, device=None, dtype=None):
-        """Move to a device ('cpu' or 'cuda') and/or cast to a dtype; differentiable.
+    def to(self, device=None, dtype=None, non_blocking=False, copy=False):
+        """Move to a device and/or cast to a dtype; differentiable.
 
-        `t.to(gu.float64)` and `t.to("float64")` cast; `t.to("cuda")` raises a
-        RuntimeError when CuPy or a GPU is missing. Returns self when nothing changes.
+        `t.to(gu.float64)` and `t.to("float64")` cast; `t.to("cpu")`,
+        `t.to(gu.device("cpu"))` and `t.to(other_tensor)` (its device and dtype) move;
+        `t.to("cuda")` raises a RuntimeError when CuPy or a GPU is missing. Returns self
+        when nothing changes, unless copy=True. non_blocking is accepted and ignored.
         """
-        if dtype is None and (
+        if isinstance(device, Tensor):
+            device, dtype = device.device, (device.dtype if dtype is None else dtype)
+        elif dtype is None and (
             isinstance(device, (type, np.dtype))
             or (isinstance(device, str) and device in _DTYPE_WORDS)
         ):
@@ -213,15 +224,20 @@ class Tensor:
         out = self
         if dtype is not None and to_dtype(dtype) != self.array.dtype:
             out = ops.cast(out, dtype=to_dtype(dtype))
-        if device is not None and device_of(out.array) != normalize_device(device):
+        if device is not None and not is_on(out.array, device):
             out = ops.to_device(out, device=device)
+        if copy and out is self:
+            out = ops.clone(self)
         return out
 
     def cpu(self):
         return self.to("cpu")
 
-    def cuda(self):
-        return self.to("cuda")
+    def cuda(self, device=None, non_blocking=False):
+        """This tensor on a GPU: the current one, or `device` (an index, "cuda:1" or a device)."""
+        if isinstance(device, int) and not isinstance(device, bool):
+            device = f"cuda:{device}"
+        return self.to("cuda" if device is None else device)
 
     def float(self):
         return self.to(dtype=np.float32)
@@ -244,9 +260,10 @@ class Tensor:
     astype = type
 
     # --------------------------------------------------------------- autograd
-    def backward(self, gradient=None, retain_graph=False, create_graph=False):
-        """Backpropagate from this tensor into the .grad of every leaf that requires grad."""
-        autograd.backward(self, gradient, retain_graph, create_graph)
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Backpropagate from this tensor into the .grad of every leaf that requires grad
+        (or only of `inputs`, leaves or not); see `gu.autograd.backward`."""
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     @property
     def data(self):
@@ -260,7 +277,7 @@ class Tensor:
     @data.setter
     def data(self, value):
         """Replace this tensor's values (a Tensor or an array of the same shape or not)."""
-        arr = value.array if isinstance(value, Tensor) else _convert(value, self.array.dtype)
+        arr = value.array if isinstance(value, Tensor) else as_array(value, self.array.dtype)
         self.array = arr
 
     def detach(self):
@@ -592,11 +609,34 @@ class Tensor:
     def logsumexp(self, dim=None, keepdim=False, **aliases):
         return ops.logsumexp(self, dim, keepdim, **aliases)
 
-    def reshape(self, *shape):
-        return ops.reshape(self, _shape_args(shape))
+    def reshape(self, *shape, **kwargs):
+        """t.reshape(2, 3), t.reshape((2, 3)) or t.reshape(shape=(2, 3)); a view when the
+        layout allows."""
+        return ops.reshape(self, _shape_keyword("reshape", shape, kwargs, "shape"))
 
-    def view(self, *shape):
-        return ops.reshape(self, _shape_args(shape))
+    def view(self, *shape, **kwargs):
+        """t.view(2, 3), t.view((2, 3)) or t.view(size=(2, 3)); t.view(dtype) reinterprets
+        the bytes as another dtype (no gradient), as in PyTorch."""
+        if len(shape) == 1 and not kwargs and _is_dtype(shape[0]):
+            dtype = to_dtype(shape[0])
+            try:
+                return Tensor._wrap(self.array.view(dtype))
+            except ValueError as e:
+                raise ValueError(f"view({dtype}): cannot view a {self.array.dtype} tensor of "
+                                 f"shape {tuple(self.shape)} as {dtype}: {e}") from None
+        return ops.reshape(self, _shape_keyword("view", shape, kwargs, "size"))
+
+    def view_as(self, other):
+        """self.view(other.shape)."""
+        return ops.reshape(self, other.shape)
+
+    def reshape_as(self, other):
+        """self.reshape(other.shape)."""
+        return ops.reshape(self, other.shape)
+
+    def expand_as(self, other):
+        """self.expand(other.shape)."""
+        return ops.expand(self, other.shape)
 
     def transpose(self, dim0, dim1):
         return ops.transpose(self, dim0, dim1)
@@ -622,6 +662,187 @@ class Tensor:
     def chunk(self, chunks, dim=0):
         return ops.chunk(self, chunks, dim)
 
+    # Methods that are gu.<name>(self, ...): same arguments, same checks and messages.
+    def narrow(self, *args, **kwargs):
+        return ops.narrow(self, *args, **kwargs)
+
+    def t(self):
+        return ops.t(self)
+
+    def movedim(self, *args, **kwargs):
+        return ops.movedim(self, *args, **kwargs)
+
+    moveaxis = movedim
+
+    def flip(self, *dims, **kwargs):
+        """t.flip(0), t.flip(0, 1), t.flip((0, 1)) or t.flip(dims=(0, 1))."""
+        return ops.flip(self, _shape_keyword("flip", dims, kwargs, "dims"))
+
+    def roll(self, *args, **kwargs):
+        return ops.roll(self, *args, **kwargs)
+
+    def repeat(self, *sizes):
+        """Tile self sizes[k] times along dim k: t.repeat(2, 1) or t.repeat((2, 1))."""
+        return ops.repeat(self, _shape_args(sizes))
+
+    def tile(self, *dims, **kwargs):
+        return ops.tile(self, _shape_keyword("tile", dims, kwargs, "dims"))
+
+    def repeat_interleave(self, *args, **kwargs):
+        return ops.repeat_interleave(self, *args, **kwargs)
+
+    def tril(self, *args, **kwargs):
+        return ops.tril(self, *args, **kwargs)
+
+    def triu(self, *args, **kwargs):
+        return ops.triu(self, *args, **kwargs)
+
+    def gather(self, *args, **kwargs):
+        return ops.gather(self, *args, **kwargs)
+
+    def index_select(self, *args, **kwargs):
+        return ops.index_select(self, *args, **kwargs)
+
+    def masked_select(self, *args, **kwargs):
+        return ops.masked_select(self, *args, **kwargs)
+
+    def scatter(self, *args, **kwargs):
+        return ops.scatter(self, *args, **kwargs)
+
+    def scatter_add(self, *args, **kwargs):
+        return ops.scatter_add(self, *args, **kwargs)
+
+    def scatter_(self, *args, **kwargs):
+        """In-place scatter (on a tensor that does not require grad)."""
+        return self._inplace("scatter_", ops.scatter, args, kwargs)
+
+    def scatter_add_(self, *args, **kwargs):
+        """In-place scatter_add (on a tensor that does not require grad)."""
+        return self._inplace("scatter_add_", ops.scatter_add, args, kwargs)
+
+    def _inplace(self, name, fn, args, kwargs):
+        self._check_inplace(name)
+        with autograd.no_grad():
+            self.array[...] = fn(Tensor._wrap(self.array), *args, **kwargs).array
+        return self
+
+    def sort(self, *args, **kwargs):
+        return ops.sort(self, *args, **kwargs)
+
+    def argsort(self, *args, **kwargs):
+        return ops.argsort(self, *args, **kwargs)
+
+    def topk(self, *args, **kwargs):
+        return ops.topk(self, *args, **kwargs)
+
+    def cumsum(self, *args, **kwargs):
+        return ops.cumsum(self, *args, **kwargs)
+
+    def cumprod(self, *args, **kwargs):
+        return ops.cumprod(self, *args, **kwargs)
+
+    def norm(self, *args, **kwargs):
+        return ops.norm(self, *args, **kwargs)
+
+    def sign(self):
+        return ops.sign(self)
+
+    def isnan(self):
+        return ops.isnan(self)
+
+    def isinf(self):
+        return ops.isinf(self)
+
+    def isfinite(self):
+        return ops.isfinite(self)
+
+    def isclose(self, *args, **kwargs):
+        return ops.isclose(self, *args, **kwargs)
+
+    def allclose(self, *args, **kwargs):
+        return ops.allclose(self, *args, **kwargs)
+
+    def equal(self, other):
+        return ops.equal(self, other)
+
+    # ------------------------------------------------ random fills (in place)
+    def _fill_random(self, name, values):
+        """Write float64 samples into this tensor, cast to its dtype (not recorded by autograd)."""
+        self._check_inplace(name)
+        self.array[...] = move(values.astype(self.array.dtype, copy=False),
+                               device_of(self.array))
+        return self
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill with samples of N(mean, std^2), from `generator` or the shared generator."""
+        rng = _numpy_rng(generator, "normal_: generator")
+        return self._fill_random("normal_", rng.normal(mean, std, self.shape))
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None, **bounds):
+        """Fill with samples of U(a, b); PyTorch's keywords from= and to= name a and b too."""
+        unknown = sorted(set(bounds) - {"from", "to"})
+        if unknown:
+            raise TypeError(f"uniform_(): unexpected keyword argument {unknown[0]!r}; the "
+                            f"keywords are from, to, generator")
+        a, b = bounds.get("from", a), bounds.get("to", b)
+        rng = _numpy_rng(generator, "uniform_: generator")
+        return self._fill_random("uniform_", rng.uniform(a, b, self.shape))
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        """Fill with samples of the exponential distribution of rate lambd (mean 1 / lambd)."""
+        if not lambd > 0:
+            raise ValueError(f"exponential_: lambd must be positive, got {lambd}")
+        rng = _numpy_rng(generator, "exponential_: generator")
+        return self._fill_random("exponential_", rng.exponential(1.0 / lambd, self.shape))
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        """Fill with 1 (probability p, a number or a tensor broadcast to self) or 0."""
+        p = np.asarray(move(p.array, "cpu") if isinstance(p, Tensor) else p, np.float64)
+        if p.size and ((p < 0).any() or (p > 1).any()):
+            raise ValueError("bernoulli_: p must lie in [0, 1]")
+        u = _numpy_rng(generator, "bernoulli_: generator").random(self.shape)
+        return self._fill_random("bernoulli_", (u < p).astype(np.float64))
+
+    # ------------------------------------------ new tensors like this one
+    def _new(self, name, make, size, dtype, device, requires_grad):
+        shape = _sizes(name, size)
+        xp = array_module(self.array)
+        arr = make(xp, shape, self.array.dtype if dtype is None else to_dtype(dtype))
+        if device is not None:
+            arr = move(arr, device)
+        t = Tensor._wrap(arr)
+        return t.requires_grad_(True) if requires_grad else t
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of `size`, with this tensor's dtype and device unless given."""
+        return self._new("new_zeros", lambda xp, s, d: xp.zeros(s, d), size, dtype, device,
+                         requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of `size`, with this tensor's dtype and device unless given."""
+        return self._new("new_ones", lambda xp, s, d: xp.ones(s, d), size, dtype, device,
+                         requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """An uninitialised tensor of `size`, with this tensor's dtype and device unless given."""
+        return self._new("new_empty", lambda xp, s, d: xp.empty(s, d), size, dtype, device,
+                         requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        """`fill_value` everywhere in `size`, with this tensor's dtype and device unless given."""
+        return self._new("new_full", lambda xp, s, d: xp.full(s, fill_value, d), (size,),
+                         dtype, device, requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        """A copy of `data` with this tensor's dtype and device unless given (even for data
+        of another kind, as in PyTorch)."""
+        arr = as_array(data, self.array.dtype if dtype is None else dtype)
+        if arr is data or (isinstance(data, Tensor) and arr is data.array):
+            arr = arr.copy()
+        arr = move(arr, self.device if device is None else device)
+        t = Tensor._wrap(arr)
+        return t.requires_grad_(True) if requires_grad else t
+
 
 _REPR_IMPLIED_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
 _DTYPE_WORDS = frozenset(_DTYPE_NAMES)
@@ -632,6 +853,39 @@ def _shape_args(args):
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         return tuple(args[0])
     return tuple(args)
+
+
+def _shape_keyword(name, args, kwargs, key):
+    """The shape of t.reshape(2, 3) / t.reshape((2, 3)) / t.reshape(shape=(2, 3))."""
+    if not kwargs:
+        return _shape_args(args)
+    if args or set(kwargs) != {key}:
+        bad = sorted(set(kwargs) - {key})
+        raise TypeError(
+            f"{name}(): " + (f"unexpected keyword argument {bad[0]!r}; " if bad else "")
+            + f"give the shape positionally or as {key}=, not both"
+        )
+    shape = kwargs[key]
+    return tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+
+
+def _is_dtype(value):
+    return isinstance(value, (type, np.dtype)) or (
+        isinstance(value, str) and value in _DTYPE_WORDS)
+
+
+def _sizes(name, size):
+    """new_zeros(2, 3) / new_zeros((2, 3)): the shape, with the method named in errors."""
+    shape = _shape_args(size)
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    try:
+        shape = tuple(operator.index(n) for n in shape)
+    except TypeError:
+        raise TypeError(f"{name}(): sizes must be integers, got {shape!r}") from None
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{name}(): sizes must be non-negative, got {shape}")
+    return shape
 
 
 autograd._register_tensor_type(Tensor)

@@ -204,6 +204,46 @@ def test_to_double_float_cast_floats_only():
         g.to("tpu")
 
 
+def test_to_takes_device_objects_dtype_names_and_tensors():
+    g = Net()
+    w = g.blocks[0].fc.weight
+    assert g.to(gu.device("cpu")) is g and w.device == gu.device("cpu")
+    g.to(gu.device("cpu"), gu.double)
+    assert w.dtype == gu.float64
+    g.to("float32")  # a dtype name is a dtype, not a device
+    assert w.dtype == gu.float32
+    g.to(gu.zeros(1, dtype=gu.float64))  # a tensor: its device and dtype
+    assert w.dtype == gu.float64 and g.bn.num_batches_tracked.dtype == gu.int64
+    g.to(device="cpu", dtype=gu.float, non_blocking=True)
+    assert w.dtype == gu.float32 and g.blocks[0].fc.weight is w
+    with pytest.raises(TypeError, match="at most a device and a dtype"):
+        g.to("cpu", gu.float, gu.float)
+
+
+def test_cuda_without_a_gpu_names_the_problem():
+    if gu.cuda.is_available():
+        pytest.skip("a GPU is usable here")
+    g = Net()
+    for call in (g.cuda, lambda: g.cuda(1), lambda: g.to("cuda:0"), lambda: g.to("mps")):
+        with pytest.raises(RuntimeError, match="is not available"):
+            call()
+    assert all(p.device == gu.device("cpu") for p in g.parameters())
+
+
+def test_module_py_imports_nothing_from_layers():
+    """Module and Parameter sit below every layer: layers import module.py, never the reverse."""
+    import ast
+
+    import groundup.nn.module as module
+
+    with open(module.__file__, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    assert not [m for m in imported if "layers" in m or m in ("losses", "functional")]
+    assert not hasattr(module, "Sequential")
+    assert nn.Sequential.__module__ == "groundup.nn.layers.container"
+
+
 # -------------------------------------------------------------------- buffers
 def test_register_buffer():
     m = nn.Module()

@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from ..backend import array_module
-from ..tensor import Tensor, _convert
+from ..tensor import Tensor, as_array
 
 __all__ = ["default_collate", "default_convert"]
 
@@ -53,10 +53,10 @@ def _collate(samples, where):
                 f"DataLoader collate: {where} holds arrays of dtype {arrays[0].dtype}; only "
                 f"numbers and booleans batch into Tensors (pass a collate_fn)"
             )
-        return Tensor._wrap(_convert(_stack(arrays, where)))
+        return Tensor._wrap(as_array(_stack(arrays, where)))
     if isinstance(first, numbers.Number) and not isinstance(first, complex):
         _check_all(samples, numbers.Number, where, "a number")
-        return Tensor._wrap(_convert(np.array(samples)))  # int -> int64, float -> float32
+        return Tensor._wrap(as_array(np.array(samples)))  # int -> int64, float -> float32
     if isinstance(first, collections.abc.Mapping):
         keys = list(first.keys())
         for i, s in enumerate(samples):
@@ -109,7 +109,7 @@ def default_convert(sample):
     numbers, strings and anything else are returned as they are (PyTorch's rule).
     """
     if isinstance(sample, (np.ndarray, np.generic)) and np.asarray(sample).dtype.kind in "fiub":
-        return Tensor._wrap(_convert(np.asarray(sample)))
+        return Tensor._wrap(as_array(np.asarray(sample)))
     if isinstance(sample, collections.abc.Mapping):
         return {k: default_convert(v) for k, v in sample.items()}
     if isinstance(sample, tuple) and hasattr(sample, "_fields"):

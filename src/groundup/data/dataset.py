@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from ..random import _numpy_rng, get_generator
-from ..tensor import Tensor, _convert
+from ..tensor import Tensor, as_array
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
            "ChainDataset", "random_split"]
@@ -81,7 +81,7 @@ def _as_array(value, position):
     if isinstance(value, Tensor):
         return value.array  # a Tensor already carries the dtype it was made with
     try:
-        return _convert(value)
+        return as_array(value)
     except TypeError as e:
         raise TypeError(f"TensorDataset: argument {position}: {e}") from None
 

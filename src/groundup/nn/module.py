@@ -1,4 +1,4 @@
-"""Module, Parameter and the containers Sequential, ModuleList, ModuleDict.
+"""Module and Parameter, the base of every layer; the containers are in layers/container.py.
 
 A `Module` finds its parameters by walking its own `__dict__` in insertion
 order, descending into sub-Modules, lists, tuples and dicts; there is no
@@ -20,11 +20,11 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..backend import device_of, move, normalize_device, to_dtype
-from ..tensor import Tensor, _convert
+from ..backend import _DTYPE_NAMES, device_of, is_on, move, normalize_device, to_dtype
+from ..tensor import Tensor, as_array
 from . import display
 
-__all__ = ["Parameter", "Module", "Sequential", "ModuleList", "ModuleDict"]
+__all__ = ["Parameter", "Module"]
 
 # Keys of Module.__dict__ that hold the module's machinery, not its members.
 _INTERNAL = frozenset({"training", "_buffers", "_modules", "_forward_hooks", "_forward_pre_hooks"})
@@ -52,7 +52,7 @@ class Parameter(Tensor):
         elif isinstance(data, Tensor):
             arr = data.array
         else:
-            arr = _convert(data)
+            arr = as_array(data)
             if arr is data:
                 arr = arr.copy()
         self.array = arr
@@ -202,7 +202,7 @@ class Module:
             raise KeyError(f"register_buffer: attribute {name!r} already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
             arr = np.asarray(tensor) if not hasattr(tensor, "dtype") else tensor
-            tensor = Tensor._wrap(_convert(arr, arr.dtype))
+            tensor = Tensor._wrap(as_array(arr, arr.dtype))
         self.__dict__[name] = tensor
         buffers[name] = bool(persistent)
 
@@ -378,16 +378,23 @@ class Module:
             b.array = fn(b.array)
         return self
 
-    def to(self, *args, device=None, dtype=None):
+    def to(self, *args, device=None, dtype=None, non_blocking=False):
         """Move parameters and buffers to a device and/or cast the floating ones; returns self.
 
-        `to("cuda")`, `to(gu.float64)`, `to("cpu", gu.float32)`, `to(device=..., dtype=...)`.
+        `to("cpu")`, `to(gu.device("cpu"))`, `to(gu.float64)`, `to("cpu", gu.float32)`,
+        `to(device=..., dtype=...)`, `to(tensor)` (its device and dtype). non_blocking is
+        accepted and ignored.
         """
+        if len(args) > 2:
+            raise TypeError(f"Module.to: expected at most a device and a dtype, got "
+                            f"{len(args)} positional arguments")
         for a in args:
-            if isinstance(a, str):
-                device = a
-            else:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, (type, np.dtype)) or (isinstance(a, str) and a in _DTYPE_NAMES):
                 dtype = a
+            else:
+                device = a
         device = normalize_device(device)
         dtype = to_dtype(dtype)
         if dtype is not None and dtype.kind != "f":
@@ -396,7 +403,7 @@ class Module:
         def convert(a):
             if dtype is not None and a.dtype.kind == "f" and a.dtype != dtype:
                 a = a.astype(dtype)
-            if device is not None and device_of(a) != device:
+            if device is not None and not is_on(a, device):
                 a = move(a, device)
             return a
 
@@ -411,8 +418,11 @@ class Module:
     def cpu(self):
         return self.to("cpu")
 
-    def cuda(self):
-        return self.to("cuda")
+    def cuda(self, device=None):
+        """Move to a GPU: the current one, or `device` (an index, "cuda:1" or a device)."""
+        if isinstance(device, int) and not isinstance(device, bool):
+            device = f"cuda:{device}"
+        return self.to("cuda" if device is None else device)
 
     # ------------------------------------------------------------ state dict
     def state_dict(self, destination=None, prefix="", keep_vars=False):
@@ -502,8 +512,3 @@ class Module:
         `dtype` is the input dtype (default: that of the first floating parameter).
         """
         return display.summary(self, input_shape, dtype, print_fn)
-
-
-# The containers live in layers/container.py (one family per file); they are part of
-# this module's public names
-from .layers.container import ModuleDict, ModuleList, Sequential  # noqa: E402

@@ -8,7 +8,7 @@ import inspect
 import numpy as np
 
 from ..backend import DEFAULT_FLOAT, array_module
-from ..tensor import Tensor, _convert
+from ..tensor import Tensor, as_array
 
 
 def as_tensor(value, like=None):
@@ -39,7 +39,7 @@ def as_tensor(value, like=None):
         # arrays, lists and NumPy scalars: a float operand follows a float tensor's dtype
         # (cast straight from the source, so float64 data meeting a float64 tensor keeps
         # its precision); with a non-float tensor, float64 data becomes float32
-        arr = _convert(value, keep_float64=True)
+        arr = as_array(value, keep_float64=True)
         if arr.dtype.kind == "f":
             if ref.kind == "f":
                 if arr.dtype != ref:
@@ -47,7 +47,7 @@ def as_tensor(value, like=None):
             elif arr.dtype == np.float64:
                 arr = arr.astype(DEFAULT_FLOAT)
         return Tensor._wrap(xp.asarray(arr))
-    return Tensor._wrap(_convert(value))
+    return Tensor._wrap(as_array(value))
 
 
 def binary_operands(a, b):

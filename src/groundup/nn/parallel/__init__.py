@@ -1,0 +1,12 @@
+"""gu.nn.parallel: running one model over several devices or processes.
+
+`DataParallel` splits a batch across GPUs in PyTorch; on the CPU (groundup's
+only device without a GPU backend) it wraps the module and calls it, as PyTorch
+does on a machine without GPUs. `DistributedDataParallel` (one process per
+device, gradients averaged over MPI) is planned with `gu.distributed`.
+"""
+
+from .data_parallel import DataParallel
+from .distributed import DistributedDataParallel
+
+__all__ = ["DataParallel", "DistributedDataParallel"]
