@@ -1,27 +1,66 @@
-"""Full training step of an MLP through gu.nn + gu.optim, against PyTorch CPU in the same process.
+"""A full MLP training step through gu.nn + gu.optim against PyTorch CPU, each in its own process.
 
-MLP 784-512-256-10, batch 128, float32, softmax cross-entropy, Adam (lr 1e-3) and plain
-SGD (lr 0.01). Both libraries start from the same weights and see the same batches, with
-the same number of threads. Prints samples/s and the groundup/PyTorch ratio (> 1 means
-groundup is faster), as the median and quartiles of the ratios of adjacent timed blocks.
-Target (issue): ratio >= 1.3 at 1 and 2 threads, for Adam and SGD.
+MLP 784-512-256-10, batch 128, float32, softmax cross-entropy, Adam (lr 1e-3) or plain SGD
+(lr 0.01), from the same weights on the same batches, with the same number of threads.
 
-    python benchmarks/bench_train.py                 # 1 and 2 threads, each in a subprocess
-    python benchmarks/bench_train.py --threads 2     # one thread count, in this process
-    python benchmarks/bench_train.py --floor         # also: the step's GEMMs alone vs PyTorch
-    python benchmarks/bench_train.py --digits        # also time `groundup train mlp`
+The reference figure times each library in a process of its own, as users run them: for
+every cell (threads x optimizer), each repeat starts one process per contestant (groundup
+with the compiled path, groundup without it, PyTorch, and for SGD the step's GEMMs alone),
+in an order that rotates from repeat to repeat; each process warms up, then reports the
+median samples/s of its timed blocks. The ratio printed is the median, over the repeats,
+of groundup / PyTorch within the repeat (so drift in machine speed cancels), with its
+quartiles. Eight cells: 1 and 2 threads x Adam and SGD x with and without the compiled
+path (the `fast` extra; GROUNDUP_FAST=1 / 0), plus the floor: the step's five GEMMs alone
+in NumPy against PyTorch's SGD step, the most any NumPy step can reach.
+
+Targets (issue 13): with the compiled path, at least 1.1x PyTorch in all four cells;
+without it, at least min(1.0, 0.9 x floor) of the same thread count.
+
+    python benchmarks/bench_train.py                         # the eight cells and the floor
+    python benchmarks/bench_train.py --repeats 15 --threads 2 --opt adam
+    python benchmarks/bench_train.py --in-process            # both libraries in one process
+    python benchmarks/bench_train.py --digits-only           # `groundup train mlp`: one run
+                                                             # alone and two started together
+
+`--in-process` keeps the older figure: both libraries in one process, blocks alternating
+with a pause before each (see README.md for why the two figures differ).
 """
 
 import argparse
+import json
 import os
+import statistics
 import subprocess
 import sys
 import time
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.join(HERE, "..", "src")
+B = 128
+SIZES = (784, 512, 256, 10)
 
-def _set_threads(n):
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+
+def _set_threads(n, fast=None):
+    """Environment for a process about to import NumPy / PyTorch / groundup."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "GROUNDUP_NUM_THREADS"):
         os.environ[var] = str(n)
+    if fast is not None:
+        os.environ["GROUNDUP_FAST"] = "1" if fast else "0"
+
+
+def _data(np):
+    """The weights (PyTorch's layout and names) and 8 batches, the same in every process."""
+    rng = np.random.default_rng(0)
+    weights = {}
+    for i, (fan_in, fan_out) in enumerate(zip(SIZES[:-1], SIZES[1:], strict=True)):
+        bound = 1 / fan_in**0.5
+        weights[f"{2 * i}.weight"] = rng.uniform(-bound, bound, (fan_out, fan_in))
+        weights[f"{2 * i}.bias"] = rng.uniform(-bound, bound, fan_out)
+    weights = {k: v.astype(np.float32) for k, v in weights.items()}
+    batches = [(rng.standard_normal((B, SIZES[0])).astype(np.float32),
+                rng.integers(0, SIZES[-1], B)) for _ in range(8)]
+    return weights, batches
 
 
 def _stepper(model, optimizer, loss_fn, batches):
@@ -37,28 +76,34 @@ def _stepper(model, optimizer, loss_fn, batches):
     return step
 
 
-def _compare(gu_step, torch_step, steps, repeats, cooldown):
-    """Median seconds per step of each, and the median and quartiles of the per-pair ratio
-    torch / groundup over `repeats` adjacent pairs of `steps`-step blocks."""
-    for fn in (gu_step, torch_step):  # warm-up
-        for i in range(10):
-            fn(i)
-    times = ([], [])
-    for r in range(repeats):  # interleave so both see the same machine state
-        for k in (0, 1)[:: 1 if r % 2 else -1]:
-            fn = (gu_step, torch_step)[k]
-            # Let the other library's thread pool go idle first: OpenBLAS's workers spin
-            # for tens of ms after a threaded GEMM and would steal a core from PyTorch's.
-            time.sleep(cooldown)
-            t0 = time.perf_counter()
-            for i in range(steps):
-                fn(i)
-            times[k].append((time.perf_counter() - t0) / steps)
-    med = [sorted(t)[len(t) // 2] for t in times]
-    # the ratio of each adjacent pair of blocks, so that drift in machine speed cancels
-    pairs = sorted(t / g for g, t in zip(*times, strict=True))
-    n = len(pairs)
-    return med, pairs[n // 2], pairs[n // 4], pairs[(3 * n) // 4]
+def _make_step(lib, opt, threads):
+    """The training step of `lib` ("groundup", "torch" or "gemm": the five GEMMs alone)."""
+    import numpy as np
+
+    weights, batches = _data(np)
+    if lib == "gemm":
+        return _gemm_only(np, weights, [x for x, _ in batches])
+    if lib == "torch":
+        import torch as mod
+
+        mod.set_num_threads(threads)
+        nn = mod.nn
+        tensor = mod.tensor
+    else:
+        sys.path.insert(0, SRC)
+        import groundup as mod
+
+        nn = mod.nn
+        tensor = mod.tensor
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
+                          nn.Linear(256, 10))
+    model.load_state_dict({k: tensor(v) for k, v in weights.items()})
+    if opt == "adam":
+        optimizer = mod.optim.Adam(model.parameters(), lr=1e-3)
+    else:
+        optimizer = mod.optim.SGD(model.parameters(), lr=0.01)
+    data = [(tensor(x), tensor(y)) for x, y in batches]
+    return _stepper(model, optimizer, nn.CrossEntropyLoss(), data)
 
 
 def _gemm_only(np, ws, xs):
@@ -82,92 +127,201 @@ def _gemm_only(np, ws, xs):
     return step
 
 
-def run(threads, steps, repeats, cooldown=0.25, floor=False):
-    _set_threads(threads)
-    import numpy as np
-    import torch
+# ------------------------------------------------------------- one process each
+def worker(a):
+    """Time one contestant in this process; print its samples/s as one JSON line."""
+    _set_threads(a.threads, None if a.worker != "groundup" else a.fast)
+    step = _make_step(a.worker, a.opt, a.threads)
+    for i in range(a.warmup):
+        step(i)
+    rates = []
+    for _ in range(a.blocks):
+        t0 = time.perf_counter()
+        for i in range(a.steps):
+            step(i)
+        rates.append(B * a.steps / (time.perf_counter() - t0))
+    print(json.dumps({"samples_per_s": statistics.median(rates), "blocks": rates}))
 
-    import groundup as gu
-    from groundup import nn
 
-    torch.set_num_threads(threads)
-    B = 128
-    rng = np.random.default_rng(0)
-    batches = [(rng.standard_normal((B, 784)).astype(np.float32),
-                rng.integers(0, 10, B)) for _ in range(8)]
+def _spawn(kind, threads, opt, a):
+    lib, fast = kind
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", lib, "--threads", str(threads),
+           "--opt", opt, "--steps", str(a.steps), "--blocks", str(a.blocks),
+           "--warmup", str(a.warmup), "--fast", str(int(bool(fast)))]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["samples_per_s"]
 
-    def gu_model():
-        gu.manual_seed(0)
-        return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
-                             nn.Linear(256, 10))
 
-    def torch_model(src):
-        m = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(),
-                                torch.nn.Linear(512, 256), torch.nn.ReLU(),
-                                torch.nn.Linear(256, 10))
-        m.load_state_dict({k: torch.tensor(v) for k, v in src.state_dict().items()})
-        return m
+def _quartiles(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2], xs[n // 4], xs[(3 * n) // 4]
 
-    results = {}
-    for opt_name in ("adam", "sgd"):
-        g = gu_model()
-        t = torch_model(g)
-        if opt_name == "adam":
-            gopt = gu.optim.Adam(g.parameters(), lr=1e-3)
-            topt = torch.optim.Adam(t.parameters(), lr=1e-3)
-        else:
-            gopt = gu.optim.SGD(g.parameters(), lr=0.01)
-            topt = torch.optim.SGD(t.parameters(), lr=0.01)
-        gu_step = _stepper(g, gopt, nn.CrossEntropyLoss(),
-                           [(gu.tensor(x), gu.tensor(y)) for x, y in batches])
-        torch_step = _stepper(t, topt, torch.nn.CrossEntropyLoss(),
-                              [(torch.tensor(x), torch.tensor(y)) for x, y in batches])
 
-        med, ratio, lo, hi = _compare(gu_step, torch_step, steps, repeats, cooldown)
-        results[opt_name] = (B / med[0], B / med[1])
-        print(f"threads={threads} {opt_name:4s}  groundup {B / med[0]:9.0f} samples/s  "
-              f"pytorch {B / med[1]:9.0f} samples/s  ratio {ratio:.2f}x "
-              f"(quartiles {lo:.2f}-{hi:.2f})", flush=True)
-        if opt_name == "sgd" and floor:
-            ws = {k: v.copy() for k, v in g.state_dict().items()}
-            gemms = _gemm_only(np, ws, [x for x, _ in batches])
-            med, ratio, lo, hi = _compare(gemms, torch_step, steps, repeats, cooldown)
-            print(f"threads={threads} floor the step's 5 GEMMs alone (NumPy, no other work) "
+def _fast_available():
+    sys.path.insert(0, SRC)
+    from groundup import kernels
+
+    return kernels.available()
+
+
+def separate(a):
+    """The reference figure: every contestant in its own process, alternating."""
+    fast_modes = (True, False) if _fast_available() else (False,)
+    if len(fast_modes) == 1:
+        print("numba is not installed: the cells with the compiled path are skipped "
+              "(pip install 'groundup[fast]')")
+    threads_list = [a.threads] if a.threads else [1, 2]
+    opts = [a.opt] if a.opt else ["adam", "sgd"]
+    print(f"MLP 784-512-256-10, batch {B}, float32: each library in its own process, "
+          f"{a.repeats} repeats of {a.blocks} blocks x {a.steps} steps after {a.warmup} "
+          f"warm-up steps")
+    # compile / load the cached kernels once, outside the timing
+    if True in fast_modes:
+        _spawn(("groundup", True), 1, "adam", argparse.Namespace(steps=1, blocks=1, warmup=2))
+    for threads in threads_list:
+        for opt in opts:
+            kinds = [("groundup", f) for f in fast_modes] + [("torch", None)]
+            if opt == "sgd":
+                kinds.append(("gemm", None))
+            got = {k: [] for k in kinds}
+            for r in range(a.repeats):
+                order = kinds[r % len(kinds):] + kinds[:r % len(kinds)]
+                for kind in (order if r % 2 == 0 else order[::-1]):
+                    got[kind].append(_spawn(kind, threads, opt, a))
+            torch_sps = got[("torch", None)]
+            for kind in kinds[:-1] if opt == "sgd" else kinds:
+                if kind[0] == "torch":
+                    continue
+                ratios = [g / t for g, t in zip(got[kind], torch_sps, strict=True)]
+                med, lo, hi = _quartiles(ratios)
+                label = {("groundup", True): "groundup, compiled path",
+                         ("groundup", False): "groundup, NumPy reference"}[kind]
+                print(f"threads={threads} {opt:4s} {label:26s} "
+                      f"{statistics.median(got[kind]):9.0f} samples/s  pytorch "
+                      f"{statistics.median(torch_sps):9.0f}  ratio {med:.2f}x "
+                      f"(quartiles {lo:.2f}-{hi:.2f})", flush=True)
+            if opt == "sgd":
+                ratios = [g / t for g, t in zip(got[("gemm", None)], torch_sps, strict=True)]
+                med, lo, hi = _quartiles(ratios)
+                print(f"threads={threads} floor: the step's 5 GEMMs alone "
+                      f"{statistics.median(got[('gemm', None)]):9.0f} samples/s against "
+                      f"PyTorch's SGD step: {med:.2f}x (quartiles {lo:.2f}-{hi:.2f}); "
+                      f"target without the compiled path: {min(1.0, 0.9 * med):.2f}x",
+                      flush=True)
+
+
+# ------------------------------------------------------------- one process for both
+def _compare(gu_step, torch_step, steps, repeats, cooldown):
+    """Median seconds per step of each, and the median and quartiles of the per-pair ratio
+    torch / groundup over `repeats` adjacent pairs of `steps`-step blocks."""
+    for fn in (gu_step, torch_step):  # warm-up
+        for i in range(10):
+            fn(i)
+    times = ([], [])
+    for r in range(repeats):  # interleave so both see the same machine state
+        for k in (0, 1)[:: 1 if r % 2 else -1]:
+            fn = (gu_step, torch_step)[k]
+            # Let the other library's thread pool go idle first: OpenBLAS's workers spin
+            # for tens of ms after a threaded GEMM and would steal a core from PyTorch's.
+            time.sleep(cooldown)
+            t0 = time.perf_counter()
+            for i in range(steps):
+                fn(i)
+            times[k].append((time.perf_counter() - t0) / steps)
+    med = [sorted(t)[len(t) // 2] for t in times]
+    pairs = sorted(t / g for g, t in zip(*times, strict=True))
+    n = len(pairs)
+    return med, pairs[n // 2], pairs[n // 4], pairs[(3 * n) // 4]
+
+
+def in_process(threads, a):
+    """The older figure: both libraries in this process, blocks alternating."""
+    _set_threads(threads, a.fast)
+    opts = [a.opt] if a.opt else ["adam", "sgd"]
+    for opt in opts:
+        steps = {lib: _make_step(lib, opt, threads) for lib in ("groundup", "torch")}
+        med, ratio, lo, hi = _compare(steps["groundup"], steps["torch"], a.steps, a.repeats,
+                                      a.cooldown)
+        print(f"in-process threads={threads} {opt:4s} compiled={'on' if a.fast else 'off'} "
+              f"groundup {B / med[0]:9.0f} samples/s  pytorch {B / med[1]:9.0f} samples/s  "
+              f"ratio {ratio:.2f}x (quartiles {lo:.2f}-{hi:.2f})", flush=True)
+        if opt == "sgd" and a.floor:
+            med, ratio, lo, hi = _compare(_make_step("gemm", opt, threads), steps["torch"],
+                                          a.steps, a.repeats, a.cooldown)
+            print(f"in-process threads={threads} floor: the step's 5 GEMMs alone "
                   f"{B / med[0]:9.0f} samples/s: PyTorch's SGD step / GEMMs alone = "
-                  f"{ratio:.2f}x (quartiles {lo:.2f}-{hi:.2f}), the most any NumPy step "
-                  f"could reach", flush=True)
-    return results
+                  f"{ratio:.2f}x (quartiles {lo:.2f}-{hi:.2f})", flush=True)
 
 
-def time_digits():
-    t0 = time.perf_counter()
-    cmd = [sys.executable, "-m", "groundup", "train", "mlp", "--out", "/tmp/bench-digits",
-           "--no-progress"]
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    last = [line for line in out.stdout.splitlines() if "test" in line.lower()]
-    print(f"groundup train mlp (digits): {wall:.1f} s wall; {last[-1] if last else out.stderr}")
+# ------------------------------------------------------------- groundup train mlp
+def _train_mlp(out, env):
+    cmd = [sys.executable, "-m", "groundup", "train", "mlp", "--out", out, "--no-progress"]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                            cwd=os.path.join(HERE, ".."))
+
+
+def time_digits(repeats=3):
+    """`groundup train mlp` alone, and two of them started together (default threads)."""
+    env = dict(os.environ, PYTHONPATH=SRC)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "GROUNDUP_NUM_THREADS"):
+        env.pop(var, None)
+    alone, together = [], []
+    for r in range(repeats):
+        t0 = time.perf_counter()
+        _train_mlp(f"/tmp/bench-digits-{r}", env).wait()
+        alone.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        procs = [_train_mlp(f"/tmp/bench-digits-{r}-{k}", env) for k in range(2)]
+        ends = []
+        for p in procs:
+            p.wait()
+            ends.append(time.perf_counter() - t0)
+        together.append(max(ends))
+    a, t = statistics.median(alone), statistics.median(together)
+    print(f"groundup train mlp (digits): {a:.2f} s alone; two started together: {t:.2f} s "
+          f"({t / a:.2f}x; target <= 1.5x)")
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int)
-    ap.add_argument("--steps", type=int, default=30)
-    ap.add_argument("--repeats", type=int, default=5)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--threads", type=int, help="one thread count (default: 1 and 2)")
+    ap.add_argument("--opt", choices=("adam", "sgd"), help="one optimizer (default: both)")
+    ap.add_argument("--steps", type=int, default=30, help="steps per timed block (30)")
+    ap.add_argument("--blocks", type=int, default=5, help="timed blocks per process (5)")
+    ap.add_argument("--warmup", type=int, default=20, help="warm-up steps per process (20)")
+    ap.add_argument("--repeats", type=int, default=9,
+                    help="processes per contestant and cell (9); in-process: block pairs")
+    ap.add_argument("--in-process", action="store_true",
+                    help="both libraries in one process (the older figure)")
+    ap.add_argument("--fast", type=int, choices=(0, 1), default=1,
+                    help="in-process / worker: groundup's compiled path on (1) or off (0)")
+    ap.add_argument("--floor", action="store_true", help="in-process: also the GEMMs alone")
     ap.add_argument("--cooldown", type=float, default=0.25,
-                    help="seconds of sleep before each timed block (default 0.25)")
-    ap.add_argument("--floor", action="store_true",
-                    help="also time the step's GEMMs alone against PyTorch's SGD step")
-    ap.add_argument("--digits", action="store_true")
+                    help="in-process: seconds of sleep before each timed block (0.25)")
+    ap.add_argument("--digits", action="store_true",
+                    help="also time `groundup train mlp` alone and two runs together")
+    ap.add_argument("--digits-only", action="store_true",
+                    help="only time `groundup train mlp` alone and two runs together")
+    ap.add_argument("--worker", choices=("groundup", "torch", "gemm"), help=argparse.SUPPRESS)
     a = ap.parse_args()
-    if a.threads:
-        run(a.threads, a.steps, a.repeats, a.cooldown, a.floor)
-    else:
+    if a.digits_only:
+        time_digits(max(1, min(a.repeats, 5)))
+        return
+    if a.worker:
+        worker(a)
+    elif a.in_process and a.threads:
+        in_process(a.threads, a)
+    elif a.in_process:  # each thread count in a fresh process (thread pools start once)
         for n in (1, 2):
-            subprocess.run([sys.executable, __file__, "--threads", str(n), "--steps", str(a.steps),
-                            "--repeats", str(a.repeats), "--cooldown", str(a.cooldown)]
-                           + (["--floor"] if a.floor else []),
-                           check=True)
+            subprocess.run([sys.executable, os.path.abspath(__file__), "--in-process",
+                            "--threads", str(n), "--steps", str(a.steps), "--repeats",
+                            str(a.repeats), "--cooldown", str(a.cooldown), "--fast",
+                            str(a.fast)] + (["--floor"] if a.floor else [])
+                           + (["--opt", a.opt] if a.opt else []), check=True)
+    else:
+        separate(a)
     if a.digits:
         time_digits()
 

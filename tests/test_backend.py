@@ -41,25 +41,41 @@ def test_to_dtype_errors():
 
 
 def test_devices():
-    assert backend.device_of(np.ones(2)) == "cpu"
-    assert backend.normalize_device("cpu") == "cpu"
-    assert backend.normalize_device("cuda:0") == "cuda"
-    assert backend.normalize_device("gpu") == "cuda"
+    cpu = gu.device("cpu")
+    assert backend.device_of(np.ones(2)) == cpu and backend.device_of(np.ones(2)).type == "cpu"
+    assert backend.normalize_device("cpu") == cpu
+    assert backend.normalize_device(cpu) is cpu
+    assert backend.normalize_device("cuda:0") == gu.device("cuda", 0)
+    assert backend.normalize_device("cuda") == gu.device("cuda")
     assert backend.normalize_device(None) is None
-    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+    with pytest.raises(ValueError, match="unknown device type 'tpu'"):
         backend.normalize_device("tpu")
+    with pytest.raises(ValueError, match="unknown device type 'gpu'.*'cuda'"):
+        backend.normalize_device("gpu")
 
 
 def test_move():
     a = np.ones(3)
     assert backend.move(a, "cpu") is a
+    assert backend.move(a, gu.device("cpu")) is a
+    assert backend.move(a, "cpu:0") is a
     if backend._get_cupy() is None:
         with pytest.raises(RuntimeError, match="not available.*CuPy"):
             backend.move(a, "cuda")
+        with pytest.raises(RuntimeError, match="'cuda:1' is not available"):
+            backend.move(a, gu.device("cuda", 1))
     else:
         g = backend.move(a, "cuda")
-        assert backend.device_of(g) == "cuda"
+        assert backend.device_of(g).type == "cuda"
         np.testing.assert_array_equal(backend.move(g, "cpu"), a)
+
+
+@pytest.mark.parametrize("name", ["mps", "xpu", "meta"])
+def test_move_to_a_device_without_a_backend_says_so(name):
+    with pytest.raises(RuntimeError, match=f"'{name}' is not available: groundup has no {name}"):
+        backend.move(np.ones(2), name)
+    with pytest.raises(TypeError, match="device is required"):
+        backend.move(np.ones(2), None)
 
 
 def test_cupy_probe_is_quiet_and_cached(capsys):
@@ -67,30 +83,3 @@ def test_cupy_probe_is_quiet_and_cached(capsys):
     assert backend._get_cupy() is first
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("layout", ["C", "F", "strided", "overlap"])
-def test_axpy_matches_two_passes(dtype, layout):
-    rng = np.random.default_rng(0)
-    y0 = rng.standard_normal((6, 5)).astype(dtype)
-    x = rng.standard_normal((6, 5)).astype(dtype)
-    if layout == "F":
-        y0, x = np.asfortranarray(y0), np.asfortranarray(x)
-    elif layout == "strided":
-        x = rng.standard_normal((6, 10)).astype(dtype)[:, ::2]
-    y = y0.copy(order="K")
-    if layout == "overlap":
-        x = y  # y <- y + a * y: must not go through BLAS with aliased buffers
-        expected = y0 + dtype(0.25) * y0
-    else:
-        expected = y0 + dtype(0.25) * x
-    out = backend.axpy_(y, 0.25, x, work=np.empty_like(y))
-    assert out is y and y.dtype == dtype
-    np.testing.assert_allclose(y, expected, rtol=1e-6 if dtype == np.float32 else 1e-14)
-
-
-def test_blas_axpy_pays_only_for_numpy_floats():
-    assert not backend.blas_axpy_pays(np.zeros(3, np.int64))
-    assert not backend.blas_axpy_pays([0.0, 1.0])
-    assert backend.blas_axpy_pays(np.zeros(3, np.float32)) in (True, False)

@@ -4,7 +4,7 @@ Every op asks for the array module of its inputs (`xp = array_module(a)`)
 instead of calling NumPy directly, so one body serves NumPy and CuPy.
 """
 
-import os
+import re
 
 import numpy as np
 
@@ -81,94 +81,6 @@ def cached_constant(xp, kind, n, dtype):
     return a
 
 
-_AXPY = None  # {dtype: BLAS ?axpy} from NumPy's bundled OpenBLAS, {} when unavailable
-_BLAS_THREADS = None  # OpenBLAS's get_num_threads, when found
-
-
-def _blas_axpy():
-    """cblas_saxpy / cblas_daxpy of the OpenBLAS that NumPy wheels bundle, looked up once.
-
-    NumPy does not expose BLAS level 1, but its wheels ship OpenBLAS with a 64-bit-int
-    (ILP64) CBLAS interface under the symbol prefix `scipy_`. Anything unexpected (no
-    such library, other symbol names, a NumPy built against MKL or Accelerate) leaves
-    the table empty and callers use two NumPy passes. GROUNDUP_NO_BLAS_AXPY=1 disables it.
-    """
-    global _AXPY, _BLAS_THREADS
-    if _AXPY is None:
-        _AXPY = {}
-        if os.environ.get("GROUNDUP_NO_BLAS_AXPY", "") not in ("", "0"):
-            return _AXPY
-        try:
-            import ctypes
-            import glob
-
-            root = os.path.dirname(np.__file__)
-            pattern = "libscipy_openblas64_*"
-            paths = sorted(glob.glob(os.path.join(root, "..", "numpy.libs", pattern))
-                           + glob.glob(os.path.join(root, ".dylibs", pattern)))
-            for path in paths:
-                lib = ctypes.CDLL(path)  # already loaded by NumPy: this only returns its handle
-                table = {}
-                for dtype, name, scalar in ((np.float32, "scipy_cblas_saxpy64_", ctypes.c_float),
-                                            (np.float64, "scipy_cblas_daxpy64_", ctypes.c_double)):
-                    fn = getattr(lib, name)
-                    fn.argtypes = [ctypes.c_int64, scalar, ctypes.c_void_p, ctypes.c_int64,
-                                   ctypes.c_void_p, ctypes.c_int64]
-                    fn.restype = None
-                    table[np.dtype(dtype)] = fn
-                threads = getattr(lib, "scipy_openblas_get_num_threads64_", None)
-                if threads is not None:
-                    threads.argtypes = []
-                    threads.restype = ctypes.c_int
-                    _BLAS_THREADS = threads
-                _AXPY = table
-                break
-        except Exception:  # no usable BLAS: the NumPy fallback is always correct
-            _AXPY = {}
-    return _AXPY
-
-
-def blas_axpy_pays(y):
-    """Whether `axpy_` on `y` is one BLAS pass that beats NumPy's two: a NumPy float array,
-    with BLAS level 1 found and OpenBLAS running on one thread.
-
-    With more threads OpenBLAS splits each level-1 call across its workers, and in an
-    optimizer's mix of NumPy passes and BLAS calls that hand-off measured slower than
-    NumPy alone (Adam's update: 3.3 against 1.7 ms a step at 2 threads).
-    """
-    if type(y) is not np.ndarray or y.dtype not in (_AXPY if _AXPY is not None else _blas_axpy()):
-        return False
-    return _BLAS_THREADS is not None and _BLAS_THREADS() == 1
-
-
-def axpy_(y, alpha, x, work=None):
-    """y <- y + alpha * x in place, for arrays x and y of one shape and dtype; returns y.
-
-    One pass through BLAS ?axpy (a fused multiply-add per element, as PyTorch's
-    `add_(x, alpha=...)`) for NumPy float32/float64 arrays that are both C- or both
-    F-contiguous and do not overlap; otherwise two array passes: work = alpha * x,
-    y += work (`work`: scratch shaped like y, or None for a fresh array). alpha is a
-    Python float (NEP 50: it does not change y's dtype).
-    """
-    if type(y) is np.ndarray and type(x) is np.ndarray and y.size:
-        table = _AXPY if _AXPY is not None else _blas_axpy()
-        fn = table.get(y.dtype) if x.dtype == y.dtype else None
-        if fn is not None and x.shape == y.shape:
-            fy, fx = y.flags, x.flags
-            if fy.writeable and ((fy.c_contiguous and fx.c_contiguous)
-                                 or (fy.f_contiguous and fx.f_contiguous)) \
-                    and not np.may_share_memory(x, y):
-                fn(y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
-                return y
-    xp = array_module(y)
-    if work is None:
-        work = xp.multiply(x, alpha)
-    else:
-        xp.multiply(x, alpha, out=work)
-    y += work
-    return y
-
-
 def is_float_dtype(dtype):
     return np.dtype(dtype).kind == "f"
 
@@ -190,32 +102,171 @@ def to_dtype(dtype):
         raise TypeError(f"unknown dtype {dtype!r}") from None
 
 
+# ------------------------------------------------------------------ devices
+# Device types a program may name, as PyTorch spells them. Arrays live on "cpu" (NumPy)
+# or, when CuPy and a GPU are present, on "cuda"; the other types have no backend, so
+# moving data there raises a RuntimeError that says so.
+DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta")
+_DEVICE_RE = re.compile(r"([a-z]+)(?::(0|[1-9][0-9]*))?")
+
+
+class device:
+    """Where a tensor's data lives: `gu.device("cpu")`, `gu.device("cuda", 0)`, `"cuda:0"`.
+
+    As in PyTorch: `type` ("cpu", "cuda", ...) and `index` (None: the current one),
+    `str(d)` is "cpu" or "cuda:0", `repr(d)` is "device(type='cuda', index=0)", and
+    two devices are equal when type and index are (`device("cuda") != device("cuda:0")`,
+    and a device never equals a string). Devices are immutable and hashable.
+    """
+
+    __slots__ = ("_type", "_index")
+
+    def __init__(self, type, index=None):  # noqa: A002 (PyTorch's argument name)
+        if isinstance(type, device):
+            if index is not None:
+                raise ValueError(f"device({type!r}, {index!r}): a device already has its "
+                                 f"index; pass a type name such as 'cuda' with an index")
+            self._type, self._index = type._type, type._index
+            return
+        if _is_index(type):
+            if _get_cupy() is None:
+                raise RuntimeError(
+                    f"device({type}): an index alone names an accelerator device, and there "
+                    f"is none (gu.accelerator.is_available() is False); use gu.device('cpu')"
+                )
+            type, index = "cuda", int(type)
+        if not isinstance(type, str):
+            raise TypeError(f"device(): expected a device type name such as 'cpu' or "
+                            f"'cuda:0', or a device, got {_type_name(type)}")
+        match = _DEVICE_RE.fullmatch(type)
+        if match is None:
+            raise ValueError(f"invalid device string {type!r}; expected a type such as 'cpu' "
+                             f"or 'cuda', optionally with an index: 'cuda:0'")
+        name, number = match.groups()
+        if name not in DEVICE_TYPES:
+            hint = " (a GPU is 'cuda')" if name == "gpu" else ""
+            raise ValueError(f"unknown device type {name!r} in {type!r}{hint}; expected one of "
+                             f"{', '.join(DEVICE_TYPES)}")
+        if index is not None:
+            if number is not None:
+                raise ValueError(f"device({type!r}, {index!r}): the type string must not "
+                                 f"include an index when index is passed")
+            if not _is_index(index):
+                raise TypeError(f"device(): index must be an int, got {_type_name(index)}")
+            if index < 0:
+                raise ValueError(f"device(): index must not be negative, got {index}")
+        elif number is not None:
+            index = number
+        self._type = name
+        self._index = None if index is None else int(index)
+
+    @property
+    def type(self):
+        return self._type
+
+    @property
+    def index(self):
+        return self._index
+
+    def __str__(self):
+        return self._type if self._index is None else f"{self._type}:{self._index}"
+
+    def __repr__(self):
+        if self._index is None:
+            return f"device(type='{self._type}')"
+        return f"device(type='{self._type}', index={self._index})"
+
+    def __eq__(self, other):
+        if isinstance(other, device):
+            return self._type == other._type and self._index == other._index
+        return NotImplemented
+
+    def __hash__(self):
+        return hash((self._type, self._index))
+
+    def __setattr__(self, name, value):
+        if hasattr(self, "_index"):  # _index is the last slot __init__ sets
+            raise AttributeError(f"device is immutable; cannot set {name!r}")
+        object.__setattr__(self, name, value)
+
+
+def _type_name(value):
+    return type(value).__name__
+
+
+def _is_index(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+CPU = device("cpu")
+_PARSED = {"cpu": CPU}  # device strings already parsed (a handful in any program)
+
+
 def device_of(array):
-    return "cuda" if array_module(array) is not np else "cpu"
+    """The device of a backend array: CPU for NumPy, device("cuda", id) for CuPy."""
+    if type(array) is np.ndarray or array_module(array) is np:
+        return CPU
+    return device("cuda", int(array.device.id))
 
 
-def normalize_device(device):
-    if device is None:
-        return None
-    name = str(device)
-    if name.startswith("cuda") or name == "gpu":
-        return "cuda"
-    if name == "cpu":
-        return "cpu"
-    raise ValueError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
+def normalize_device(spec):
+    """A device from a device, a string ('cpu', 'cuda:0') or None (None stays None)."""
+    if spec is None or isinstance(spec, device):
+        return spec
+    if isinstance(spec, str):
+        d = _PARSED.get(spec)
+        if d is None:
+            d = device(spec)
+            if len(_PARSED) < 64:
+                _PARSED[spec] = d
+        return d
+    return device(spec)
 
 
-def move(array, device):
-    """Copy `array` to `device` ('cpu' or 'cuda'); a no-op when it is already there."""
-    device = normalize_device(device)
-    if device == "cpu":
+def is_on(array, where):
+    """Whether `array` is on device `where` already ("cuda" and "cpu" without an index match
+    any index: they name the current device)."""
+    d = normalize_device(where)
+    here = device_of(array)
+    if here._type != d._type:
+        return False
+    return here._type == "cpu" or d._index is None or here._index == d._index
+
+
+def move(array, to):
+    """`array` on device `to` (a device or a string); the array itself when it is there.
+
+    "cpu" is always available; "cuda" needs CuPy and a GPU; the other device types
+    have no backend in groundup and raise a RuntimeError naming what is supported.
+    """
+    if type(array) is np.ndarray and (to is CPU or to == "cpu"):
+        return array  # the common case, without parsing
+    d = normalize_device(to)
+    if d is None:
+        raise TypeError("move(): a device is required, got None")
+    if d._type == "cpu":
         if array_module(array) is np:
             return array
         return array.get()
+    if d._type != "cuda":
+        raise RuntimeError(
+            f"device {str(d)!r} is not available: groundup has no {d._type} backend; "
+            f"tensors live on 'cpu' (or on 'cuda' with CuPy and a GPU)"
+        )
     cp = _get_cupy()
     if cp is None:
         raise RuntimeError(
-            "device 'cuda' is not available: CuPy is not installed or no GPU was found "
-            "(install cupy matching your CUDA version, e.g. `pip install cupy-cuda12x`)"
+            f"device {str(d)!r} is not available: CuPy is not installed or no GPU was found "
+            "(gu.cuda.is_available() is False; install cupy matching your CUDA version, "
+            "e.g. `pip install cupy-cuda12x`, or use 'cpu')"
         )
-    return cp.asarray(array)
+    if d._index is None:
+        return cp.asarray(array)
+    with cp.cuda.Device(d._index):
+        return cp.asarray(array)
+
+
+def cuda_device_count():
+    """The number of GPUs CuPy sees (0 without CuPy or a GPU)."""
+    cp = _get_cupy()
+    return int(cp.cuda.runtime.getDeviceCount()) if cp is not None else 0

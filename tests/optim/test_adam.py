@@ -7,21 +7,24 @@ from helpers import assert_resume_matches, require_torch
 from helpers import run_optimizer_pair as run_pair
 
 import groundup as gu
+from groundup import kernels
 from groundup.optim import Adam, AdamW
-from groundup.optim import adam as adam_module
 
 
-@pytest.fixture(autouse=True, params=["numpy", "blas"])
+@pytest.fixture(autouse=True, params=["reference", "compiled"])
 def update_path(request, monkeypatch):
-    """Run every test through both forms of the update: NumPy passes only, and the fused
-    BLAS-axpy passes that `Adam` uses when OpenBLAS runs on one thread."""
-    if request.param == "blas":
-        if not gu.backend._blas_axpy():
-            pytest.skip("no BLAS axpy in this NumPy")
-        monkeypatch.setattr(adam_module, "blas_axpy_pays", lambda p: True)
+    """Run every test through both forms of the update: the NumPy reference in adam.py, and
+    the compiled kernel of groundup.kernels (with the `fast` extra), on every size."""
+    if request.param == "compiled":
+        if not kernels.available():
+            pytest.skip("the compiled path needs numba (the `fast` extra)")
+        monkeypatch.setattr(kernels.switch, "MIN_SIZE", 0)
+        with kernels.use(True):
+            yield request.param
     else:
-        monkeypatch.setattr(adam_module, "blas_axpy_pays", lambda p: False)
-    return request.param
+        with kernels.use(False):
+            yield request.param
+
 
 ADAM_CASES = [
     dict(),

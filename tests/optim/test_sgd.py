@@ -7,7 +7,27 @@ from helpers import assert_resume_matches, require_torch
 from helpers import run_optimizer_pair as run_pair
 
 import groundup as gu
+from groundup import kernels
 from groundup.optim import SGD
+
+
+@pytest.fixture(autouse=True, params=["reference", "blas", "compiled"])
+def update_path(request, monkeypatch):
+    """Run every test through each form of the update: the NumPy reference in sgd.py, the
+    BLAS axpy that plain SGD uses without the compiled path, and the compiled kernel of
+    groundup.kernels (with the `fast` extra), on every size."""
+    if request.param == "reference":
+        monkeypatch.setattr(kernels, "sgd_", lambda *args: False)
+        yield request.param
+    elif request.param == "compiled":
+        if not kernels.available():
+            pytest.skip("the compiled path needs numba (the `fast` extra)")
+        monkeypatch.setattr(kernels.switch, "MIN_SIZE", 0)
+        with kernels.use(True):
+            yield request.param
+    else:
+        with kernels.use(False):
+            yield request.param
 
 CASES = [
     dict(lr=0.1),

@@ -1,13 +1,10 @@
 """Adam and AdamW: one update, with L2 (Adam) or decoupled (AdamW) weight decay."""
 
-from ..backend import array_module, axpy_, blas_axpy_pays
-from .optimizer import Optimizer, lerp_, nonneg
+from .. import kernels
+from ..backend import array_module
+from .optimizer import Optimizer, beta_pair, lerp_, nonneg
 
 __all__ = ["Adam", "AdamW"]
-
-
-def _beta_pair(v):
-    return len(v) == 2 and all(nonneg(b) and b < 1 for b in v)
 
 
 class Adam(Optimizer):
@@ -23,10 +20,9 @@ class Adam(Optimizer):
         6. denom <- sqrt(v) / sqrt(1 - beta2^t) + eps
         7. p <- p - (lr / (1 - beta1^t)) * m / denom
 
-    Computed in the fewest array passes: 6-7 as p -= c * m / (sqrt(v) + eps * s) with
-    s = sqrt(1 - beta2^t) and c = s * lr / (1 - beta1^t), and each "y += c * x" as one
-    BLAS axpy when OpenBLAS runs on one thread (9 passes over the parameter instead of
-    13; values agree with PyTorch's to float rounding).
+    `_update` computes these steps as written, one NumPy pass each. With the `fast`
+    extra, large parameters take one compiled, threaded pass instead
+    (`groundup.kernels.adam_`, the same numbers bit for bit).
 
     Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015,
     https://arxiv.org/abs/1412.6980; AMSGrad: Reddi et al., "On the Convergence of
@@ -63,55 +59,52 @@ class Adam(Optimizer):
     def _validate(self, group):
         self._check(group, "lr", nonneg, "a learning rate >= 0")
         self._check(group, "eps", nonneg, "an eps >= 0")
-        self._check(group, "betas", _beta_pair, "a pair (beta1, beta2) with 0 <= beta < 1")
+        self._check(group, "betas", beta_pair, "a pair (beta1, beta2) with 0 <= beta < 1")
         self._check(group, "weight_decay", nonneg, "a weight_decay >= 0")
 
     def _update(self, p, grad, state, group):
         xp = array_module(p)
-        lr = float(group["lr"])
+        lr, eps = float(group["lr"]), float(group["eps"])
         beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
         weight_decay = float(group["weight_decay"])
+        decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
         if not state:
             state["step"] = 0
             state["exp_avg"] = xp.zeros_like(p)
             state["exp_avg_sq"] = xp.zeros_like(p)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(p)
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:
+            state["max_exp_avg_sq"] = xp.zeros_like(p)
         state["step"] += 1
-        step = state["step"]
+        t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        if group["decoupled_weight_decay"]:
-            if weight_decay != 0:
-                p *= 1.0 - lr * weight_decay
-            weight_decay = 0.0
-        g = self._effective_grad(p, grad, weight_decay, group["maximize"])
-        work = self._scratch(p)
-        fused = blas_axpy_pays(p)  # BLAS axpy: one pass for each "y += c * x" below
-        lerp_(xp, m, g, 1.0 - beta1, work, blas=fused)
+        v_max = state["max_exp_avg_sq"] if group["amsgrad"] else None
+        if kernels.adam_(p, grad, m, v, v_max, t, lr, beta1, beta2, eps, weight_decay,
+                         decoupled, maximize):
+            return  # done by the compiled kernel
+        # 1-2. maximize, weight decay (L2 into the gradient, or decoupled onto p)
+        if decoupled and weight_decay != 0:
+            p *= 1.0 - lr * weight_decay
+        g = self._effective_grad(p, grad, 0.0 if decoupled else weight_decay, maximize)
+        work, update = self._scratch(p), self._scratch(p, 2)
+        # 3. m <- m + (1 - beta1) * (g - m)
+        lerp_(xp, m, g, 1.0 - beta1, work)
+        # 4. v <- beta2 * v + (1 - beta2) * g * g
         v *= beta2
-        if fused:
-            xp.multiply(g, g, out=work)
-            axpy_(v, 1.0 - beta2, work)
-        else:
-            xp.multiply(g, 1.0 - beta2, out=work)
-            work *= g
-            v += work
-        if group["amsgrad"]:
-            v_max = state.setdefault("max_exp_avg_sq", xp.zeros_like(p))
+        xp.multiply(g, 1.0 - beta2, out=work)
+        work *= g
+        v += work
+        # 5. AMSGrad: the running maximum of v stands for v
+        if v_max is not None:
             xp.maximum(v_max, v, out=v_max)
             v = v_max
-        # m / (sqrt(v) / s + eps) = s * m / (sqrt(v) + eps * s), s = sqrt(1 - beta2^t):
-        # one pass fewer than dividing by s first
-        s = (1.0 - beta2**step) ** 0.5
-        step_size = lr / (1.0 - beta1**step) * s
-        xp.sqrt(v, out=work)
-        work += float(group["eps"]) * s
-        xp.divide(m, work, out=work)
-        if fused:
-            axpy_(p, -step_size, work)
-        else:
-            work *= step_size
-            p -= work
+        # 6. denom <- sqrt(v) / sqrt(1 - beta2^t) + eps
+        denom = xp.sqrt(v, out=work)
+        denom /= (1.0 - beta2**t) ** 0.5
+        denom += eps
+        # 7. p <- p - (lr / (1 - beta1^t)) * m / denom
+        xp.multiply(m, -lr / (1.0 - beta1**t), out=update)
+        update /= denom
+        p += update
 
 
 class AdamW(Adam):

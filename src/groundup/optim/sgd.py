@@ -1,6 +1,7 @@
 """Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
 
-from ..backend import array_module, axpy_
+from .. import kernels
+from ..backend import array_module
 from .optimizer import Optimizer, nonneg
 
 __all__ = ["SGD"]
@@ -16,7 +17,12 @@ class SGD(Optimizer):
                b <- g (a copy)                      at the first step
                b <- momentum * b + (1 - dampening) * g    afterwards
                g <- g + momentum * b                if nesterov, else g <- b
-        4. p <- p - lr * g                          (as one BLAS axpy pass where available)
+        4. p <- p - lr * g
+
+    `_update` computes these steps as written, one NumPy pass each. Large parameters
+    take one compiled, threaded pass instead with the `fast` extra (the same numbers
+    bit for bit), and plain SGD's step 4 is one BLAS axpy without it (a fused
+    multiply-add, as PyTorch's `p.add_(g, alpha=-lr)`); see `groundup.kernels.sgd_`.
 
     Nesterov momentum: Sutskever et al., "On the importance of initialization and
     momentum in deep learning", ICML 2013.
@@ -53,26 +59,36 @@ class SGD(Optimizer):
 
     def _update(self, p, grad, state, group):
         xp = array_module(p)
-        lr = float(group["lr"])
-        momentum = float(group["momentum"])
-        g = self._effective_grad(p, grad, float(group["weight_decay"]), group["maximize"])
+        lr, momentum = float(group["lr"]), float(group["momentum"])
+        dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
+        nesterov, maximize = group["nesterov"], group["maximize"]
+        buf = state.get("momentum_buffer")
+        first = momentum != 0 and buf is None
+        if first:
+            buf = xp.empty_like(p)
+        if kernels.sgd_(p, grad, buf if momentum != 0 else None, lr, momentum, dampening,
+                        weight_decay, nesterov, maximize, first):
+            if first:
+                state["momentum_buffer"] = buf
+            return  # done by a tuned variant
+        # 1-2. maximize, weight decay
+        g = self._effective_grad(p, grad, weight_decay, maximize)
         work = self._scratch(p)
+        # 3. momentum
         if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = g.copy()
+            if first:
+                buf[...] = g
+                state["momentum_buffer"] = buf
             else:
                 buf *= momentum
-                dampening = float(group["dampening"])
-                if dampening != 0:
-                    axpy_(buf, 1.0 - dampening, g, work)
-                else:
-                    buf += g
-            if group["nesterov"]:
+                xp.multiply(g, 1.0 - dampening, out=work)
+                buf += work
+            if nesterov:
                 xp.multiply(buf, momentum, out=work)
                 work += g
                 g = work
             else:
                 g = buf
-        # one fused pass (BLAS axpy, as PyTorch's p.add_(g, alpha=-lr)) where available
-        axpy_(p, -lr, g, work)
+        # 4. p <- p - lr * g
+        update = xp.multiply(g, -lr, out=self._scratch(p, 2))
+        p += update

@@ -1,0 +1,36 @@
+"""Tuned variants of hot ops and optimizer updates, chosen at one seam.
+
+groundup's ops (ops/) and optimizers (optim/) are written as plain NumPy: that code is
+the reference, the one their docstrings describe and the one that always runs without
+the optional extra. NumPy runs each element-wise pass on one core and makes one pass
+per operation, so an update such as Adam's is 13 passes over memory on one core. With
+the `fast` extra installed (`pip install "groundup[fast]"`, which adds numba), the hot
+ones run as compiled kernels instead: one pass, threaded over the cores that groundup's
+thread policy gives (threads.py).
+
+The seam: an op or optimizer calls a function of this package at the top of its
+forward, backward or update. It returns the result (or True) when a tuned variant did
+the work, and None (or False) when the caller runs its reference. A tuned variant is
+used only where it measured faster, for NumPy float32/float64 arrays of at least
+switch.MIN_SIZE elements (65,536; GROUNDUP_FAST_MIN_SIZE changes it). Each one is
+tested equal to its reference in tests/kernels/, bit for bit where the arithmetic
+allows. What is compiled (each module's docstring gives what it measured):
+
+    adam_, sgd_                 Adam / AdamW (amsgrad, weight decay, maximize), SGD with
+                                momentum, dampening, Nesterov or weight decay: one pass,
+                                bit-identical (optim.py; plain SGD is one BLAS axpy)
+    layer_norm_forward/backward LayerNormFn (normalization.py)
+    gelu_forward/backward       GELUFn, exact erf form (activation.py)
+
+Switches: the environment variable GROUNDUP_FAST=0 turns the compiled path off for the
+process; `kernels.use(False)` (or `kernels.disabled()`) for a `with` block;
+`kernels.enabled()` says whether it is on.
+"""
+
+from .activation import gelu_backward, gelu_forward
+from .normalization import layer_norm_backward, layer_norm_forward
+from .optim import adam_, sgd_
+from .switch import available, disabled, enabled, use
+
+__all__ = ["available", "enabled", "use", "disabled", "adam_", "sgd_", "layer_norm_forward",
+           "layer_norm_backward", "gelu_forward", "gelu_backward"]

@@ -1,0 +1,172 @@
+"""Whether the compiled path is on, and loading numba and the compiled kernels on first use.
+
+The compiled path is on when numba is importable and the environment variable
+GROUNDUP_FAST is not "0"; `use(False)` / `disabled()` turn it off for a block (tests run
+the reference and the kernel side by side that way). Nothing here imports numba until
+a kernel is first needed, so `import groundup` stays light and a process that never
+reaches a kernel never pays numba's start-up (about 0.15 s to import it, and 0.1 s to
+load the cached kernels; compiling one kernel for one dtype takes 0.2-0.4 s, once per
+machine: numba caches the machine code on disk).
+
+Cache directory: numba's own choice (the package's __pycache__, or ~/.cache/numba when
+that is read-only) unless NUMBA_CACHE_DIR is set; when neither is writable the kernels
+compile in memory, once per process.
+"""
+
+import contextlib
+import importlib
+import importlib.util
+import os
+import threading
+
+from .. import threads
+
+_ENV = "GROUNDUP_FAST"
+
+# Arrays smaller than this (elements) stay on the NumPy reference. Measured: once loaded,
+# a kernel is 2-10x faster than the NumPy passes from a few hundred elements up, but
+# starting numba costs about 0.25 s once per process, which a small model's short run
+# does not win back. GROUNDUP_FAST_MIN_SIZE overrides it (the tests set 0 to run every
+# kernel on their small inputs).
+try:
+    MIN_SIZE = max(0, int(os.environ.get("GROUNDUP_FAST_MIN_SIZE", "65536")))
+except ValueError:
+    MIN_SIZE = 65536
+
+_available = None  # numba importable (found, not imported)
+_on = None  # the switch, None until first asked
+_local = threading.local()  # per thread: numba's thread count applied there
+_loaded = {}  # name -> compiled module
+_broken = False  # numba failed to load or to compile: the reference from then on
+
+
+def available():
+    """Whether numba is installed (the `fast` extra); it is not imported here."""
+    global _available
+    if _available is None:
+        try:
+            _available = importlib.util.find_spec("numba") is not None
+        except (ImportError, ValueError):  # a broken or blocked install
+            _available = False
+    return _available
+
+
+def _default():
+    return os.environ.get(_ENV, "1").strip() != "0" and available()
+
+
+def enabled():
+    """Whether the compiled kernels are used (numba installed, GROUNDUP_FAST != "0",
+    not turned off by `use(False)`)."""
+    global _on
+    if _on is None:
+        _on = _default()
+    return _on and not _broken
+
+
+@contextlib.contextmanager
+def use(flag=True):
+    """Turn the compiled path on (when numba is installed) or off inside a `with` block.
+
+    Example:
+        >>> with gu.kernels.use(False):   # the NumPy reference only
+        ...     loss.backward()
+    """
+    global _on
+    before = enabled() if _on is None else _on
+    _on = bool(flag) and available()
+    try:
+        yield
+    finally:
+        _on = before
+
+
+def disabled():
+    """`use(False)`: the NumPy reference inside the block."""
+    return use(False)
+
+
+def _off_in_forked_child():
+    # GNU OpenMP (numba's usual threading layer) cannot run in a child forked after it
+    # started: a forked child (a DataLoader worker) keeps to the NumPy reference
+    global _on
+    _on = False
+
+
+def load(name):
+    """The compiled-kernel module `groundup.kernels.<name>` (imports numba at first use),
+    or None when numba cannot be loaded."""
+    global _broken
+    mod = _loaded.get(name)
+    if mod is None and not _broken:
+        try:
+            if not _loaded:
+                _start_numba()
+            mod = importlib.import_module(f"{__package__}.{name}")
+        except Exception as e:  # a broken numba install must not break the core
+            _broken = True
+            _warn(f"the compiled kernels could not be loaded ({e!r}); using NumPy")
+            return None
+        if not _loaded:
+            os.register_at_fork(after_in_child=_off_in_forked_child)
+        _loaded[name] = mod
+    return mod
+
+
+def _start_numba():
+    """Import numba and start its thread pool with idle threads that sleep.
+
+    GNU OpenMP (numba's threading layer on Linux) lets a thread that finished a parallel
+    loop spin for a while, waiting for the next one. In a training step the next call
+    is usually a GEMM, whose OpenBLAS worker then finds its core taken: a step with the
+    Adam kernel measured 27-41 ms instead of 3.4 ms at 2 threads on a 2-core machine with
+    other jobs running. OMP_WAIT_POLICY=PASSIVE (unless the user set it) makes the idle
+    threads sleep; waking them costs about 2 us per kernel. The variable is read once,
+    when the pool starts, so it is set only around that moment: OpenMP libraries loaded
+    later (PyTorch's, say) keep their own default.
+    """
+    saved = os.environ.get("OMP_WAIT_POLICY")
+    if saved is None:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        import numba
+
+        numba.get_num_threads()  # starts the thread pool
+    finally:
+        if saved is None:
+            os.environ.pop("OMP_WAIT_POLICY", None)
+
+
+def _warn(message):
+    import warnings
+
+    warnings.warn(f"groundup.kernels: {message}", RuntimeWarning, stacklevel=3)
+
+
+def failed(error):
+    """Record that a kernel failed to compile or run: warn once, use NumPy from then on."""
+    global _broken
+    if not _broken:
+        _broken = True
+        _warn(f"a compiled kernel failed ({error!r}); using NumPy from now on")
+
+
+def set_threads():
+    """Give numba the thread count of groundup's policy (threads.py), in this thread."""
+    n = threads.get_num_threads()
+    if getattr(_local, "n", None) != n:
+        import numba
+
+        numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
+        _local.n = n
+
+
+def jit(fn):
+    """numba.njit(parallel=True) with the machine code cached on disk where a cache
+    directory is writable (in memory otherwise). Only compiled-kernel modules call this."""
+    import numba
+
+    try:
+        return numba.njit(parallel=True, cache=True)(fn)
+    except RuntimeError:  # no writable cache location
+        return numba.njit(parallel=True)(fn)

@@ -1,0 +1,51 @@
+"""The compiled GELU of groundup.kernels equals GELUFn's NumPy reference to about 1 ulp
+(libm's erf and exp against the reference's polynomial), forward and backward, and
+either backward follows either forward."""
+
+import numpy as np
+import pytest
+
+import groundup as gu
+from groundup import kernels
+from groundup.nn import functional as F
+
+pytestmark = pytest.mark.skipif(not kernels.available(),
+                                reason="the compiled path needs numba (the `fast` extra)")
+
+SPECIAL = [0.0, -0.0, 1e-30, -1e-30, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0, 6.0, -6.0, 10.0, -10.0,
+           30.0, -30.0, np.inf, -np.inf, np.nan]
+
+
+def _run(x_np, dtype, fwd, bwd):
+    x = gu.tensor(x_np, dtype=dtype, requires_grad=True)
+    dy = gu.tensor(np.cos(np.arange(x_np.size)).reshape(x_np.shape), dtype=dtype)
+    with kernels.use(fwd):
+        y = F.gelu(x)
+    with kernels.use(bwd):
+        y.backward(dy)
+    return y.numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("fwd, bwd", [(True, True), (True, False), (False, True)])
+def test_compiled_gelu_matches_the_reference(dtype, fwd, bwd, monkeypatch):
+    monkeypatch.setattr(kernels.switch, "MIN_SIZE", 0)
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.standard_normal(70000 - len(SPECIAL)) * 3, SPECIAL]).reshape(-1, 7)
+    got, want = _run(x, dtype, fwd, bwd), _run(x, dtype, False, False)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-14)
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype
+        np.testing.assert_allclose(g, w, **tol)
+
+
+def test_small_and_strided_inputs_take_the_reference(monkeypatch):
+    calls = []
+    mod = kernels.switch.load("compiled_activation")
+    monkeypatch.setattr(mod, "gelu_forward", lambda *args: calls.append(args[0].size))
+    monkeypatch.setattr(kernels.switch, "MIN_SIZE", 100)
+    with kernels.use(True):
+        F.gelu(gu.randn(99))
+        F.gelu(gu.randn(20, 10)[:, ::2])
+        F.gelu(gu.randn(100))
+    assert calls == [100]
