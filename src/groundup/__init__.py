@@ -1,6 +1,6 @@
 """groundup: deep learning from first principles on NumPy."""
 
-import importlib
+import importlib as _importlib
 
 from numpy import bool_ as bool  # noqa: A004
 from numpy import float16, float32, float64, int8, int16, int32, int64, uint8
@@ -54,5 +54,5 @@ _LAZY = ("train", "viz", "models", "cli")
 def __getattr__(name):
     """Import the heavier subpackages (tqdm, matplotlib) only when they are used."""
     if name in _LAZY:
-        return importlib.import_module(f".{name}", __name__)
+        return _importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'groundup' has no attribute {name!r}")

@@ -107,6 +107,23 @@ def test_split_errors():
     ((2, 3, 4), (3, 0), "reflect", None),
     ((2, 5), (2, 3), "replicate", None), ((1, 2, 3, 4), (1, 0, 2, 1), "replicate", None),
     ((2, 3, 4), (2, -1), "replicate", None), ((2, 3, 4), (-1, 2), "replicate", None),
+    ((2, 5), (2, 3), "circular", None), ((1, 2, 3, 4), (1, 2, 3, 0), "circular", None),
+    ((2, 3, 4), (4, 4), "circular", None), ((2, 3, 5), (-1, 2), "circular", None),
+    ((2, 3, 5), (2, -2), "circular", None),
+    # negative amounts: reflect and replicate pad the whole dim, then crop (PyTorch's order)
+    ((2, 5), (-2, 3), "reflect", None), ((2, 5), (3, -2), "reflect", None),
+    ((2, 5), (-4, 4), "reflect", None), ((2, 5), (-1, -1), "reflect", None),
+    ((2, 5), (-5, 1), "reflect", None), ((2, 5), (-6, 2), "replicate", None),
+    # 1-D, 2-D and 3-D padding of batched and unbatched inputs
+    ((3, 6), (2, 1), "reflect", None), ((2, 3, 4, 5), (1, 2, 3, 0), "reflect", None),
+    ((1, 2, 3, 4, 5), (1, 2, 2, 1, 1, 2), "reflect", None),
+    ((2, 3, 4, 5), (1, 2, 2, 1, 1, 2), "replicate", None),
+    ((1, 2, 3, 4, 5), (1, 2, 2, 1, 1, 2), "replicate", None),
+    ((2, 3, 4, 5), (1, 2, 2, 1, 1, 2), "circular", None),
+    ((1, 2, 3, 4, 5), (1, 2, 2, 1, 1, 2), "circular", None),
+    ((1, 2, 3, 4, 5), (1, 2, 2, 1, 1, 2), "constant", 0.5),
+    ((0, 2, 3, 4), (1, 1, 2, 2), "reflect", None), ((0, 2, 3), (1, 1), "circular", None),
+    ((2, 3, 4), (1, 1), "reflect", 0.0),
 ])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed"])
 def test_pad(shape, p, mode, value, layout):
@@ -136,6 +153,32 @@ def test_pad_errors():
         gu.pad(t, (3, 0), mode="reflect")
     with pytest.raises(ValueError, match="below 0"):
         gu.pad(t, (-2, -2))
+    with pytest.raises(ValueError, match="below 0"):
+        gu.pad(t, (-2, -2), mode="reflect")
+    with pytest.raises(ValueError, match="circular padding .* at most the size 3"):
+        gu.pad(t, (4, 0), mode="circular")
+    with pytest.raises(ValueError, match="circular padding .* at most the size 2"):
+        gu.pad(t, (3, -1), mode="circular")
+    with pytest.raises(ValueError, match="mode 'replicate' takes no value"):
+        gu.pad(t, (1, 1), mode="replicate", value=1.0)
+    with pytest.raises(ValueError, match="cannot replicate-pad the empty dimension 1"):
+        gu.pad(gu.zeros(2, 0), (1, 1), mode="replicate")
+
+
+def test_pad_modes_on_channels_last_views():
+    """A (N, C, H, W) view of (C, H, W, N) memory pads as its contiguous copy does."""
+    torch = require_torch()
+    base = randn(3, 4, 5, 2, seed=6)
+    for mode in ("constant", "reflect", "replicate", "circular"):
+        x = gu.tensor(base, dtype=gu.float64, requires_grad=True)
+        y = gu.pad(x.permute(3, 0, 1, 2), (1, 2, 2, 1), mode=mode)
+        t = torch.tensor(base, requires_grad=True)
+        want = F.pad(t.permute(3, 0, 1, 2), (1, 2, 2, 1), mode=mode)
+        np.testing.assert_allclose(y.numpy(), want.detach().numpy())
+        w = np.random.default_rng(0).standard_normal(y.shape)
+        (y * gu.tensor(w, dtype=gu.float64)).sum().backward()
+        (want * torch.tensor(w)).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), atol=1e-12)
 
 
 # ----------------------------------------------------- masks, gather, ...

@@ -200,3 +200,30 @@ def test_resume_from_checkpoint_matches_an_uninterrupted_run(tmp_path):
     assert resumed.epochs == [3, 4]
     assert resumed["loss"] == straight["loss"][2:]
     assert same_weights(model.state_dict(), model_a)
+
+
+def test_early_stopping_state_carries_over_to_a_resumed_run():
+    def logs(values):
+        return [{"val_loss": v} for v in values]
+
+    class State:
+        def __init__(self, epoch, logs):
+            self.epoch, self.logs, self.stop_training, self.stop_reason = epoch, logs, False, None
+
+    straight = EarlyStopping(patience=2, restore_best_weights=False)
+    straight.on_train_begin(State(0, {}))
+    for e, l in enumerate(logs([1.0, 0.5, 0.6, 0.7]), 1):
+        straight.on_epoch_end(State(e, l))
+    assert straight.stopped_epoch == 4
+    first = EarlyStopping(patience=2, restore_best_weights=False)
+    first.on_train_begin(State(0, {}))
+    for e, l in enumerate(logs([1.0, 0.5, 0.6]), 1):
+        first.on_epoch_end(State(e, l))
+    saved = first.state_dict()
+    assert saved == {"monitor": "val_loss", "best": 0.5, "best_epoch": 2, "wait": 1}
+    resumed = EarlyStopping(patience=2, restore_best_weights=False)
+    resumed.load_state_dict(saved)
+    resumed.on_train_begin(State(3, {}))  # the loaded state survives the reset
+    state = State(4, {"val_loss": 0.7})
+    resumed.on_epoch_end(state)
+    assert state.stop_training and resumed.stopped_epoch == 4 and resumed.best_epoch == 2

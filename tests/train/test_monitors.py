@@ -105,3 +105,20 @@ def test_nan_guard_checks_gradient_norm():
     with pytest.raises(TrainingDiverged, match="gradient norm"):  # clipping supplies the norm
         fit(model, loader(), loss, opt, epochs=1, callbacks=[NaNGuard()], clip_grad_norm=1.0,
             progress=False)
+
+
+def test_csv_logger_on_resume_drops_rows_past_the_checkpoint(tmp_path):
+    """A crash between writing history.csv and the checkpoint leaves a row the resumed run
+    trains again: the row is dropped (at once), so no epoch is listed twice."""
+    path = tmp_path / "h.csv"
+    path.write_text("epoch,loss\n1,0.5\n2,0.4\n3,0.3\n")
+    model, opt = tanh_sgd_setup()
+    stop = LambdaCallback(on_train_begin=lambda s: setattr(s, "interrupted", "test"))
+    logger = CSVLogger(path, append=True)
+    with pytest.raises(Exception, match="interrupted"):
+        fit(model, blob_loader(), nn.CrossEntropyLoss(), opt, epochs=4, start_epoch=2,
+            callbacks=[logger, stop], progress=False)
+    assert History.from_csv(path).epochs == [1, 2]
+    fit(model, blob_loader(), nn.CrossEntropyLoss(), opt, epochs=4, start_epoch=2,
+        callbacks=[CSVLogger(path, append=True)], progress=False)
+    assert History.from_csv(path).epochs == [1, 2, 3, 4]

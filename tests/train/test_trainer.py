@@ -232,3 +232,131 @@ def test_schedulers_step_per_epoch_per_batch_and_on_plateau():
     spy.seen.clear()
     fit(model, loader(X, y), nn.CrossEntropyLoss(), opt, epochs=2, scheduler=spy, progress=False)
     assert len(spy.seen) == 2  # no val_loader: the training loss
+
+
+# ---------------------------------------------------------------- custom steps
+def test_a_custom_step_with_an_auxiliary_loss_logs_each_part():
+    X, y = blobs(32)
+    model = mlp()
+    opt = gu.optim.Adam(model.parameters(), lr=0.05)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step(state, inputs, target):
+        logits = state.model(*inputs)
+        main = state.loss_fn(logits, target)
+        aux = 1e-3 * sum((p * p).sum() for p in state.model.parameters())
+        loss = main + aux
+        state.optimizer.zero_grad()
+        loss.backward()
+        state.optimizer.step()
+        return {"loss": loss, "main_loss": main, "aux_loss": aux, "output": logits}
+
+    h = fit(model, loader(X, y, batch_size=8), loss_fn, opt, epochs=4, step=step,
+            val_loader=loader(X, y), progress=False)
+    assert list(h.keys()) == ["loss", "main_loss", "aux_loss", "accuracy", "val_loss",
+                              "val_accuracy", "lr"]
+    for i in range(4):
+        assert h["loss"][i] == pytest.approx(h["main_loss"][i] + h["aux_loss"][i], rel=1e-5)
+    assert h["main_loss"][-1] < h["main_loss"][0] and h["accuracy"][-1] > 0.8
+
+
+def test_the_default_step_written_as_a_custom_step_gives_the_same_weights():
+    X, y = blobs(24)
+
+    def plain(state, inputs, target):
+        out = state.model(*inputs)
+        loss = state.loss_fn(out, target)
+        state.optimizer.zero_grad()
+        loss.backward()
+        state.optimizer.step()
+        return {"loss": loss, "output": out}
+
+    results = []
+    for step in (None, plain):
+        model = mlp()
+        opt = gu.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        h = fit(model, loader(X, y, batch_size=8, shuffle=True), nn.CrossEntropyLoss(), opt,
+                epochs=3, step=step, progress=False)
+        results.append((h.history, [p.numpy().copy() for p in model.parameters()]))
+    assert results[0][0] == results[1][0]
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_gan_step_with_two_optimizers():
+    """A generator and a discriminator, each with its own optimizer, in one step."""
+    rng = np.random.default_rng(0)
+    real = (rng.normal(size=(64, 2)) * 0.1 + [2.0, -1.0]).astype(np.float32)
+    gu.manual_seed(0)
+    gen = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2))
+    disc = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+    both = nn.ModuleList([gen, disc])
+    opt_g = gu.optim.Adam(gen.parameters(), lr=0.01)
+    opt_d = gu.optim.Adam(disc.parameters(), lr=0.01)
+    bce = nn.BCEWithLogitsLoss()
+
+    def gan_step(state, inputs, target):
+        (x,) = inputs
+        n = x.shape[0]
+        fake = gen(gu.randn(n, 4))
+        d_loss = bce(disc(x), gu.ones(n, 1)) + bce(disc(fake.detach()), gu.zeros(n, 1))
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+        g_loss = bce(disc(fake), gu.ones(n, 1))
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+        return {"loss": d_loss + g_loss, "d_loss": d_loss, "g_loss": g_loss}
+
+    data = gu.data.DataLoader(gu.data.TensorDataset(real), batch_size=16, shuffle=True, seed=0)
+    target = np.array([2.0, -1.0])
+    with gu.no_grad():
+        before = np.linalg.norm(gen(gu.randn(256, 4)).numpy().mean(0) - target)
+    h = fit(both, data, None, opt_g, epochs=40, step=gan_step, progress=False, metrics=())
+    assert set(h.keys()) == {"loss", "d_loss", "g_loss", "lr"}
+    with gu.no_grad():
+        samples = gen(gu.randn(256, 4)).numpy()
+    after = np.linalg.norm(samples.mean(0) - target)
+    assert after < 0.5 * before  # the generator moved towards the data
+
+
+def test_a_step_carries_hidden_state_across_the_batches_of_an_epoch():
+    """state.carry keeps what one batch hands to the next; it is None at each epoch's start."""
+    X, y = blobs(32)
+    model = mlp()
+    opt = gu.optim.SGD(model.parameters(), lr=0.01)
+    seen = []
+
+    def step(state, inputs, target):
+        seen.append((state.epoch, state.batch, state.carry))
+        out = state.model(*inputs)
+        loss = state.loss_fn(out, target)
+        state.optimizer.zero_grad()
+        loss.backward()
+        state.optimizer.step()
+        state.carry = out.detach()  # e.g. an RNN's last hidden state, detached
+        return loss
+
+    fit(model, loader(X, y, batch_size=8), nn.CrossEntropyLoss(), opt, epochs=2, step=step,
+        progress=False)
+    assert [(e, b, c is None) for e, b, c in seen] == [
+        (1, 1, True), (1, 2, False), (1, 3, False), (1, 4, False),
+        (2, 1, True), (2, 2, False), (2, 3, False), (2, 4, False)]
+
+
+def test_custom_step_errors_are_clear():
+    X, y = blobs(8)
+    model = mlp()
+    opt = gu.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="must return the loss, or a dict with a 'loss'"):
+        fit(model, loader(X, y), nn.CrossEntropyLoss(), opt, step=lambda s, i, t: {"x": 1.0},
+            progress=False)
+    with pytest.raises(ValueError, match="a custom step clips its own gradients"):
+        fit(model, loader(X, y), nn.CrossEntropyLoss(), opt, step=lambda s, i, t: 0.0,
+            clip_grad_norm=1.0, progress=False)
+    with pytest.raises(TypeError, match="step must be a function"):
+        fit(model, loader(X, y), nn.CrossEntropyLoss(), opt, step=3, progress=False)
+    trainer = Trainer(model, nn.CrossEntropyLoss(), opt, progress=False,
+                      step=lambda s, i, t: 0.5)
+    assert trainer.fit(loader(X, y), epochs=1)["loss"] == [0.5]

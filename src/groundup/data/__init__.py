@@ -1,10 +1,11 @@
-"""gu.data: datasets, samplers, loaders (with worker processes) and the bundled/generated data sets.
+"""gu.data: datasets, samplers, loaders (with worker processes), the bundled/generated data sets
+and image transforms (gu.data.transforms).
 
 `gu.utils.data` is the same namespace under PyTorch's name, so code written
 for `torch.utils.data` ports as it is.
 """
 
-from . import datasets
+from . import datasets, transforms
 from .collate import *  # noqa: F403
 from .dataset import *  # noqa: F403
 from .loader import *  # noqa: F403

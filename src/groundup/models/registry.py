@@ -2,6 +2,20 @@
 
 How each model is trained (default data, optimizer, epochs, ...) is its recipe, in
 recipes.py. This module also saves a zoo model with its config and rebuilds it.
+
+Registering a model (its file in models/, a @dataclass config, a Module taking
+that config) is one call, plus its recipe:
+
+    register(ModelSpec(
+        "lenet", LeNet, LeNetConfig, "LeNet-5 convolutional network",
+        # config fields the data decides, from the Split's attributes (data/spec.py):
+        # features, classes, input_shape
+        data_fields={"input_shape": "input_shape", "num_classes": "classes"},
+    ))
+    recipes.register("lenet", recipes.Recipe(data="digits", epochs=20, lr=1e-3))
+
+`groundup train lenet` then works, and `groundup list` shows it. `options` names
+the config fields the command line may set (`--hidden` sets "hidden").
 """
 
 import dataclasses
@@ -19,12 +33,15 @@ class ModelSpec:
     description: str
     # config fields the data decides: {"in_features": "features", "out_features": "classes"}
     data_fields: dict = field(default_factory=dict)
+    # config fields the command line may set: {"hidden": "hidden"} (option -> field)
+    options: dict = field(default_factory=dict)
 
 
 MODELS = {
     "mlp": ModelSpec(
         "mlp", MLP, MLPConfig, "multi-layer perceptron (feedforward network)",
         data_fields={"in_features": "features", "out_features": "classes"},
+        options={"hidden": "hidden"},
     ),
     "logreg": ModelSpec(
         "logreg", LogisticRegression, LogRegConfig,
@@ -32,6 +49,14 @@ MODELS = {
         data_fields={"in_features": "features", "out_features": "classes"},
     ),
 }
+
+
+def register(spec):
+    """Add (or replace) a zoo model; returns the spec."""
+    if not isinstance(spec, ModelSpec):
+        raise TypeError(f"registry.register: expected a ModelSpec, got {type(spec).__name__}")
+    MODELS[spec.name] = spec
+    return spec
 
 
 def get(name):

@@ -3,12 +3,16 @@
 from .activation import *  # noqa: F403
 from .activation_piecewise import *  # noqa: F403
 from .activation_smooth import *  # noqa: F403
+from .adaptive_pool import *  # noqa: F403
 from .compare import *  # noqa: F403
+from .conv import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .einsum import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .embedding import *  # noqa: F403
+from .feature_dropout import *  # noqa: F403
 from .index import *  # noqa: F403
+from .instance_norm import *  # noqa: F403
 from .join import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .loss import *  # noqa: F403
@@ -16,7 +20,9 @@ from .normalization import *  # noqa: F403
 from .numeric import *  # noqa: F403
 from .pnorm import *  # noqa: F403
 from .pointwise_loss import *  # noqa: F403
+from .pool import *  # noqa: F403
 from .reduce import *  # noqa: F403
+from .resample import *  # noqa: F403
 from .scan import *  # noqa: F403
 from .scatter import *  # noqa: F403
 from .shape import *  # noqa: F403

@@ -50,61 +50,92 @@ class StackFn(Function):
 
 
 class PadFn(Function):
-    """y = x padded by (before, after) per dim; negative amounts crop.
-    constant:  y = value around x;                     dx = dy[interior]
-    replicate: the edge element is repeated;           dx = interior + the pad sums at each edge
-    reflect:   mirrored without the edge element;      dx = interior + the mirrored pads
-    saved: the pad amounts and S (nothing else: the backward is index arithmetic on dy)."""
+    """y = x padded by (lo, hi) per dim; negative amounts crop.       x: S -> y: S + lo + hi
+
+    Per padded dim of size n (positions 0..n-1 of x; pad position -j before, n-1+j after):
+    constant:  y = value around x                      dx = dy[interior]
+    replicate: y[-j] = x[0], y[n-1+j] = x[n-1]         dx = interior + each pad's sum at its edge
+    reflect:   y[-j] = x[j], y[n-1+j] = x[n-1-j]       dx = interior + the pads, flipped, at the
+               (mirrored without the edge element)          elements they copy
+    circular:  y[-j] = x[n-j], y[n-1+j] = x[j-1]       dx = interior + each pad at the elements
+               (the far end wrapped around)                  it copies (no flip)
+    Negative amounts crop as PyTorch does: reflect and replicate pad the whole of x and then
+    crop (a reflection may reach into the cropped part); constant and circular crop first
+    and pad what is left.
+    saved: the pad amounts and shapes (the backward is index arithmetic on dy, nothing else).
+    """
 
     def forward(self, x, pads, mode, value):
         xp = self.xp
-        self.shape = x.shape
-        self.pads = pads
-        self.mode = mode
-        crop = tuple(slice(max(-lo, 0), n - max(-hi, 0))
-                     for n, (lo, hi) in zip(x.shape, pads, strict=True))
-        self.crop = crop
-        xc = x[crop]
-        grow = [(max(lo, 0), max(hi, 0)) for lo, hi in pads]
-        if mode == "constant":
-            out_shape = tuple(n + lo + hi for n, (lo, hi) in zip(xc.shape, grow, strict=True))
-            y = xp.full(out_shape, value, dtype=x.dtype)
-            y[tuple(slice(lo, lo + n) for n, (lo, _) in zip(xc.shape, grow, strict=True))] = xc
-            return y
-        return xp.pad(xc, grow, mode="reflect" if mode == "reflect" else "edge")
+        self.shape, self.mode = x.shape, mode
+        self.grow = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
+        self.pad_first = mode in ("reflect", "replicate")
+        if self.pad_first:
+            full = xp.pad(x, self.grow, mode="reflect" if mode == "reflect" else "edge")
+            self.full_shape = full.shape
+            self.cut = _cut(full.shape, pads)
+            return full[self.cut]
+        self.cut = _cut(x.shape, pads)
+        xc = x[self.cut]
+        if mode == "circular":
+            return xp.pad(xc, self.grow, mode="wrap")
+        out_shape = tuple(n + lo + hi for n, (lo, hi) in zip(xc.shape, self.grow, strict=True))
+        y = xp.full(out_shape, value, dtype=x.dtype)
+        y[tuple(slice(lo, lo + n) for n, (lo, _) in zip(xc.shape, self.grow, strict=True))] = xc
+        return y
 
     def backward(self, dy):
         xp = self.xp
-        g = dy
-        for d, (lo, hi) in enumerate(self.pads):
-            lo, hi = max(lo, 0), max(hi, 0)
-            if lo == 0 and hi == 0:
-                continue
-            n = g.shape[d] - lo - hi
-            lead = (slice(None),) * d
-            core = g[lead + (slice(lo, lo + n),)]
-            if self.mode == "constant":
-                g = core
-                continue
-            core = core.copy()  # the pads are folded back into it
-            if self.mode == "replicate":
-                if lo:
-                    core[lead + (slice(0, 1),)] += g[lead + (slice(0, lo),)].sum(d, keepdims=True)
-                if hi:
-                    core[lead + (slice(n - 1, n),)] += g[lead + (slice(lo + n, None),)].sum(
-                        d, keepdims=True)
-            else:  # reflect: pad position lo - j mirrors element j (j = 1..lo), likewise after
-                if lo:
-                    core[lead + (slice(1, lo + 1),)] += xp.flip(g[lead + (slice(0, lo),)], d)
-                if hi:
-                    core[lead + (slice(n - 1 - hi, n - 1),)] += xp.flip(
-                        g[lead + (slice(lo + n, None),)], d)
-            g = core
+        if self.pad_first:
+            g = dy
+            if g.shape != self.full_shape:  # the cropped parts of the padded x get 0
+                g = xp.zeros(self.full_shape, dy.dtype)
+                g[self.cut] = dy
+            return self._fold(g)
+        g = self._fold(dy)
         if g.shape == self.shape:
             return g
         dx = xp.zeros(self.shape, dy.dtype)  # negative pads cropped x: those parts get 0
-        dx[self.crop] = g
+        dx[self.cut] = g
         return dx
+
+    def _fold(self, g):
+        """Add each pad's gradient to the elements it copies; return the interior."""
+        xp = self.xp
+        for d, (lo, hi) in enumerate(self.grow):
+            if lo == 0 and hi == 0:
+                continue
+            n = g.shape[d] - lo - hi
+            at = (slice(None),) * d
+            core = g[at + (slice(lo, lo + n),)]
+            if self.mode == "constant":
+                g = core
+                continue
+            core = core.copy()  # the pads are folded into it
+            before, after = g[at + (slice(0, lo),)], g[at + (slice(lo + n, None),)]
+            if self.mode == "replicate":
+                if lo:
+                    core[at + (slice(0, 1),)] += before.sum(d, keepdims=True)
+                if hi:
+                    core[at + (slice(n - 1, n),)] += after.sum(d, keepdims=True)
+            elif self.mode == "reflect":  # pad position -j mirrors element j (j = 1..lo)
+                if lo:
+                    core[at + (slice(1, lo + 1),)] += xp.flip(before, d)
+                if hi:
+                    core[at + (slice(n - 1 - hi, n - 1),)] += xp.flip(after, d)
+            else:  # circular: the lo pads copy the last lo elements, the hi pads the first hi
+                if lo:
+                    core[at + (slice(n - lo, n),)] += before
+                if hi:
+                    core[at + (slice(0, hi),)] += after
+            g = core
+        return g
+
+
+def _cut(shape, pads):
+    """The slices that crop `shape` by the negative pad amounts."""
+    return tuple(slice(max(-lo, 0), n - max(-hi, 0))
+                 for n, (lo, hi) in zip(shape, pads, strict=True))
 
 
 def _float_target(tensors):
@@ -251,12 +282,18 @@ def narrow(input, dim, start, length):
     return _narrow(x, d, start, start + length)
 
 
-_PAD_MODES = ("constant", "reflect", "replicate")
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
-def pad(input, pad, mode="constant", value=0.0):
+def pad(input, pad, mode="constant", value=None):
     """Pad (or, with negative amounts, crop) as torch.nn.functional.pad: `pad` lists
-    (before, after) pairs from the LAST dim backwards. Modes: constant, reflect, replicate."""
+    (before, after) pairs from the LAST dim backwards.
+
+    Modes: 'constant' (with `value`, default 0), 'reflect' (mirror without the edge; each
+    amount smaller than the dim), 'replicate' (repeat the edge), 'circular' (wrap around;
+    each amount at most the dim). Unlike PyTorch, the non-constant modes pad any number of
+    dims of a tensor of any rank.
+    """
     x = as_tensor(input)
     amounts = check_ints("pad", pad, "pad amounts")
     if len(amounts) % 2 or len(amounts) > 2 * x.ndim:
@@ -266,18 +303,32 @@ def pad(input, pad, mode="constant", value=0.0):
         )
     if mode not in _PAD_MODES:
         raise ValueError(f"pad: unknown mode {mode!r}; expected one of {_PAD_MODES}")
+    if mode != "constant" and value is not None and value != 0:
+        raise ValueError(f"pad: mode {mode!r} takes no value (got value={value!r}); "
+                         f"only mode 'constant' pads with a value")
     pads = [(0, 0)] * x.ndim
     for k in range(len(amounts) // 2):
         pads[x.ndim - 1 - k] = (amounts[2 * k], amounts[2 * k + 1])
-    for d, ((lo, hi), n) in enumerate(zip(pads, x.shape, strict=True)):
-        inner = n - max(-lo, 0) - max(-hi, 0)
-        if inner < 0 or inner + max(lo, 0) + max(hi, 0) < 0:
+    for d, (lo, hi) in enumerate(pads):
+        _check_pad_amounts(mode, d, lo, hi, x.shape)
+    return PadFn.apply(x, pads=tuple(pads), mode=mode, value=0.0 if value is None else value)
+
+
+def _check_pad_amounts(mode, d, lo, hi, shape):
+    n = shape[d]
+    inner = n - max(-lo, 0) - max(-hi, 0)  # what is left after cropping
+    grows = lo > 0 or hi > 0
+    if mode in ("reflect", "replicate"):  # pad the whole dim, then crop
+        if n + lo + hi < 0:
             raise ValueError(f"pad: padding {(lo, hi)} crops dimension {d} of size {n} below 0")
-        if mode == "reflect" and (lo > 0 or hi > 0) and (lo >= inner or hi >= inner):
-            raise ValueError(
-                f"pad: reflect padding {(lo, hi)} must be smaller than the size {inner} of "
-                f"dimension {d} (tensor of shape {tuple(x.shape)})"
-            )
-        if mode == "replicate" and (lo > 0 or hi > 0) and inner == 0:
-            raise ValueError(f"pad: cannot replicate-pad the empty dimension {d}")
-    return PadFn.apply(x, pads=tuple(pads), mode=mode, value=value)
+    elif inner < 0:
+        raise ValueError(f"pad: padding {(lo, hi)} crops dimension {d} of size {n} below 0")
+    where = f"dimension {d} (tensor of shape {tuple(shape)})"
+    if mode == "reflect" and grows and (lo >= n or hi >= n):
+        raise ValueError(f"pad: reflect padding {(lo, hi)} must be smaller than the size {n} "
+                         f"of {where}")
+    if mode == "replicate" and grows and n == 0:
+        raise ValueError(f"pad: cannot replicate-pad the empty {where}")
+    if mode == "circular" and grows and (lo > inner or hi > inner):
+        raise ValueError(f"pad: circular padding {(lo, hi)} must be at most the size {inner} "
+                         f"of {where} (after cropping); it would wrap around more than once")

@@ -4,6 +4,12 @@
                            val_loader=val_loader, metrics=("accuracy",),
                            callbacks=[gu.train.EarlyStopping(patience=3)])
 
+A run that must survive Ctrl-C, `kill` and crashes adds a ResumableCheckpoint
+(the whole training state, saved atomically every epoch) and GracefulInterrupt
+(Ctrl-C / SIGTERM stop after the current batch); `fit(..., resume=...)` continues
+it bit for bit. `fit(..., step=fn)` replaces the training step (two optimizers,
+auxiliary losses, state carried across batches) and keeps the rest of the loop.
+
 tqdm is imported only when a progress bar is drawn, matplotlib only by plots.
 """
 
@@ -16,6 +22,7 @@ from .callbacks import (
                         ModelCheckpoint,
                         TrainState,
 )
+from .checkpointing import ResumableCheckpoint
 from .history import Best, History
 from .metrics import (
                         METRICS,
@@ -32,12 +39,13 @@ from .metrics import (
 )
 from .monitors import CSVLogger, NaNGuard, TerminateOnNaN, TrainingDiverged
 from .progress import ProgressBar
-from .trainer import Trainer, evaluate, fit, predict
+from .signals import GracefulInterrupt, TrainingInterrupted
+from .trainer import Trainer, evaluate, fit, predict, snapshot
 
 __all__ = [
     "fit", "evaluate", "predict", "Trainer", "History", "Best", "Callback", "TrainState",
     "TrainingDiverged", "EarlyStopping", "ModelCheckpoint", "LRSchedulerCallback", "CSVLogger",
     "NaNGuard", "TerminateOnNaN", "LambdaCallback", "ProgressBar", "metrics", "METRICS",
     "accuracy", "top_k_accuracy", "precision", "recall", "f1", "confusion_matrix", "mse", "rmse",
-    "mae", "r2",
+    "mae", "r2", "ResumableCheckpoint", "GracefulInterrupt", "TrainingInterrupted", "snapshot",
 ]

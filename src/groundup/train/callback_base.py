@@ -10,10 +10,14 @@ A callback overrides any of these hooks; each receives the `TrainState`:
                      here skips the step
     on_batch_end     after optimizer.step(); state.batch_logs = {"loss", "size"}
     on_epoch_end     state.logs holds the epoch's logs (loss, metrics, val_*, lr)
-    on_train_end     always, also when training stops early or raises
+    on_train_end     always, also when training stops early, is interrupted or raises;
+                     state.outcome says which ("finished", "stopped", "interrupted",
+                     "failed")
 
 Set ``state.stop_training = True`` (and ``state.stop_reason``) to stop after the
-current batch or epoch.
+current batch or epoch. Set ``state.interrupted`` (a reason such as "SIGINT") to
+leave at once after the current batch: fit raises TrainingInterrupted, and the
+epoch is neither finished nor logged (ResumableCheckpoint saves where it stopped).
 
 This module imports nothing from the package: every callback module builds on it.
 """
@@ -35,6 +39,14 @@ class TrainState:
     clips), logs (the epoch's),
     history, metric_fns [(name, fn)], epoch_samples and train_seconds (of the epoch's
     training part), stop_training, stop_reason.
+
+    in_epoch is True while the batches of an epoch run (between them, a checkpoint
+    is a mid-epoch one); epoch_loss_sum, epoch_seen and epoch_sums hold the epoch's
+    running sums (the loss and each other logged step value, weighted by the batch
+    size); carry is None at the start of each epoch and free for a custom step to
+    keep what it carries from one batch to the next (an RNN's hidden state);
+    callbacks is the list fit runs; interrupted is None or the reason training was
+    interrupted; outcome is None until training ends.
     """
 
     def __init__(self, **kwargs):
@@ -57,6 +69,15 @@ class TrainState:
         self.train_seconds = 0.0
         self.stop_training = False
         self.stop_reason = None
+        self.in_epoch = False
+        self.epoch_loss_sum = 0.0
+        self.epoch_seen = 0
+        self.epoch_sums = {}
+        self.timed_samples = 0
+        self.carry = None
+        self.callbacks = []
+        self.interrupted = None
+        self.outcome = None
         for key, value in kwargs.items():
             setattr(self, key, value)
 

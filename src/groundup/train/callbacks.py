@@ -80,7 +80,9 @@ class EarlyStopping(Callback):
     the end of training (copies of model.state_dict() are kept when it improves),
     also when training ends without stopping early or raises. Attributes after
     training: best, best_epoch, stopped_epoch (None if it never stopped),
-    restored_epoch (None if nothing was restored).
+    restored_epoch (None if nothing was restored). state_dict() / load_state_dict()
+    carry best, best_epoch and the epochs waited over to a resumed run (a loaded
+    state is applied when training begins).
     """
 
     def __init__(self, monitor="val_loss", patience=5, min_delta=0, mode="auto",
@@ -92,6 +94,7 @@ class EarlyStopping(Callback):
         self.patience = int(patience)
         self.restore_best_weights = restore_best_weights
         self.baseline = baseline
+        self._restored = None
         self.on_train_begin(None)
 
     @property
@@ -110,6 +113,19 @@ class EarlyStopping(Callback):
         self.stopped_epoch = None
         self.restored_epoch = None
         self.best_weights = None
+        if self._restored is not None and state is not None:
+            saved, self._restored = self._restored, None
+            if saved.get("best") is not None:
+                self.tracker.best = float(saved["best"])
+            self.tracker.best_epoch = saved.get("best_epoch")
+            self.wait = int(saved.get("wait") or 0)
+
+    def state_dict(self):
+        return {"monitor": self.monitor, "best": self.best, "best_epoch": self.best_epoch,
+                "wait": self.wait}
+
+    def load_state_dict(self, state):
+        self._restored = dict(state)
 
     def on_epoch_end(self, state):
         value = _monitored(state.logs, self.monitor, "EarlyStopping")

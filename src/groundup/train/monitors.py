@@ -21,7 +21,9 @@ class CSVLogger(Callback):
     The file is rewritten through a temporary file and a rename after each epoch, so
     a crash mid-run keeps every completed row and never leaves a torn one; a key
     that appears in a later epoch gets its own column (empty in earlier rows). With
-    append=True the rows already in the file are kept (for resumed runs).
+    append=True the rows already in the file are kept (for resumed runs), up to the
+    epoch training resumes from: rows of later epochs (written before a crash that
+    the checkpoint did not see) are dropped, as those epochs are trained again.
     """
 
     def __init__(self, path, append=False):
@@ -37,7 +39,11 @@ class CSVLogger(Callback):
 
             old = History.from_csv(self.path)
             self.keys = list(old.keys())
-            self.rows = [dict(old.row(i), epoch=e) for i, e in enumerate(old.epochs)]
+            last = getattr(state, "start_epoch", None)
+            self.rows = [dict(old.row(i), epoch=e) for i, e in enumerate(old.epochs)
+                         if last is None or e <= last]
+            if len(self.rows) < len(old.epochs):
+                atomic_write_text(self.path, csv_text(self.rows, self.keys))
 
     def on_epoch_end(self, state):
         row = {"epoch": state.epoch}

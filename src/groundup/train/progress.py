@@ -119,7 +119,8 @@ class ProgressBar(Callback):
         n = state.batch_logs.get("size", 0)
         self._seen += n
         self._loss_sum += state.batch_logs.get("loss", math.nan) * n
-        self.bar.update(1)
+        # to the batch's number: an epoch resumed halfway starts where it stopped
+        self.bar.update(state.batch - getattr(self.bar, "n", state.batch - 1))
         now = time.perf_counter()
         if now - self._last_update >= self.min_interval or state.batch == state.num_batches:
             self._last_update = now
@@ -164,7 +165,9 @@ class ProgressBar(Callback):
         self._close_bar()
         if self.summary:
             seconds = time.perf_counter() - self.epoch_start
-            rate = state.epoch_samples / state.train_seconds if state.train_seconds > 0 else None
+            # samples trained in this process (an epoch resumed halfway counts its second half)
+            samples = getattr(state, "timed_samples", 0) or state.epoch_samples
+            rate = samples / state.train_seconds if state.train_seconds > 0 else None
             line = format_summary(state.epoch, state.epochs, state.logs, rate, seconds)
             print(line, file=sys.stdout, flush=True)
 

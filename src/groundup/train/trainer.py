@@ -1,12 +1,13 @@
-"""fit(): the training loop, plus evaluate() and predict().
+"""fit(): the training loop, and Trainer (evaluate() and predict() live in evaluation.py).
 
 One epoch of `fit`:
 
     model.train()
     for inputs, targets in train_loader:
-        output = model(inputs); loss = loss_fn(output, targets)
-        optimizer.zero_grad(); loss.backward()
-        clip the gradient norm (clip_grad_norm=...), then optimizer.step()
+        the step (the default below, or your own: fit(..., step=...)):
+            output = model(inputs); loss = loss_fn(output, targets)
+            optimizer.zero_grad(); loss.backward()
+            clip the gradient norm (clip_grad_norm=...), then optimizer.step()
         per-batch schedulers (OneCycleLR) step here
     evaluate on val_loader under no_grad with model.eval()
     epoch-level scheduler step (ReduceLROnPlateau gets the val loss)
@@ -24,28 +25,22 @@ from functools import partial
 
 import numpy as np
 
-from ..autograd import no_grad
 from ..tensor import Tensor
-from . import metrics as metrics_module
-from .batches import _batch_size, _batches, _device_of, _host, _length, _scalar, split_batch
+from .batches import _batch_size, _device_of, _host, _length, _scalar, split_batch
 from .callbacks import HOOKS, Callback, LRSchedulerCallback, TrainState, is_per_batch_scheduler
+from .evaluation import DEFAULT_METRICS, _compute_metrics, evaluate, metrics_for, predict
 from .history import History
 from .monitors import TrainingDiverged
 from .progress import ProgressBar
+from .signals import TrainingInterrupted
 
-__all__ = ["fit", "evaluate", "predict", "Trainer"]
+__all__ = ["fit", "evaluate", "predict", "Trainer", "snapshot"]
 
-DEFAULT_METRICS = ("accuracy",)
-_REGRESSION_LOSSES = {"MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "mse_loss", "l1_loss",
-                      "huber_loss", "smooth_l1_loss"}
-_LOGIT_LOSSES = {"BCEWithLogitsLoss", "binary_cross_entropy_with_logits"}
-_THRESHOLDED = (metrics_module.accuracy, metrics_module.precision, metrics_module.recall,
-                metrics_module.f1)
 
 
 def fit(model, train_loader, loss_fn, optimizer, epochs=1, val_loader=None,
         metrics=DEFAULT_METRICS, callbacks=(), scheduler=None, progress=True,
-        clip_grad_norm=None, start_epoch=0):
+        clip_grad_norm=None, start_epoch=0, step=None, resume=None):
     """Train `model` and return a History of per-epoch logs.
 
     epochs is the number of the last epoch: training runs epochs start_epoch+1 ..
@@ -61,8 +56,42 @@ def fit(model, train_loader, loss_fn, optimizer, epochs=1, val_loader=None,
     max total gradient norm (gu.nn.utils.clip_grad_norm_). progress: True for a tqdm
     bar on terminals and one summary line per epoch on stdout, False for silence, or
     a configured ProgressBar.
-    Raises TrainingDiverged (from NaNGuard) with .history attached.
+
+    step: a custom training step, the one hook for loops the default does not fit
+    (a GAN's two optimizers, an auxiliary loss, hidden state carried across batches).
+    fit calls ``step(state, inputs, target)`` for each batch in place of its own
+    forward / loss / zero_grad / backward / optimizer.step; inputs is the tuple of
+    the batch's input Tensors and target its last item (None when a batch has one
+    item). The step returns the batch loss (a float or a 0-d Tensor) or a dict with
+    "loss" and any other named values to log (each averaged over the epoch like the
+    loss) plus, optionally, "output" (the Tensor the training metrics score against
+    target). Everything else stays fit's: callbacks, schedulers, metrics, logs,
+    checkpoints; on_backward_end is not called (the step does its own backward) and
+    clip_grad_norm is the step's job. state.model/optimizer/loss_fn are at hand, and
+    state.carry is free for what the step carries from one batch to the next (None
+    at each epoch's start). Example, an auxiliary loss::
+
+        def step(state, inputs, target):
+            logits, aux = state.model(*inputs)
+            main = state.loss_fn(logits, target)
+            loss = main + 0.1 * aux
+            state.optimizer.zero_grad()
+            loss.backward()
+            state.optimizer.step()
+            return {"loss": loss, "main_loss": main, "output": logits}
+
+    resume: where a ResumableCheckpoint stopped (its "fit" snapshot: the epochs done
+    and, inside an epoch, the batches done and the epoch's running sums); training
+    continues from there, with the loader restored to the same batch. It replaces
+    start_epoch.
+
+    Raises TrainingDiverged (from NaNGuard) and TrainingInterrupted (a callback set
+    state.interrupted, e.g. GracefulInterrupt on Ctrl-C), each with .history attached.
     """
+    if resume is not None:
+        if start_epoch:
+            raise ValueError("fit: pass start_epoch or resume, not both")
+        start_epoch = int(resume.get("epoch") or 0)
     if int(epochs) < 0 or int(start_epoch) < 0:
         raise ValueError(f"fit: epochs and start_epoch must be >= 0, got {epochs}, {start_epoch}")
     if isinstance(train_loader, (tuple, np.ndarray, Tensor)):
@@ -71,6 +100,12 @@ def fit(model, train_loader, loss_fn, optimizer, epochs=1, val_loader=None,
             "TensorDataset(X, y), batch_size=32, shuffle=True); got a "
             f"{type(train_loader).__name__}"
         )
+    if step is not None and not callable(step):
+        raise TypeError(f"fit: step must be a function step(state, inputs, target); got "
+                        f"{type(step).__name__}")
+    if step is not None and clip_grad_norm is not None:
+        raise ValueError("fit: clip_grad_norm applies to the default step; a custom step clips "
+                         "its own gradients (gu.nn.utils.clip_grad_norm_)")
     metric_fns = metrics_for(metrics, loss_fn)
     callbacks = [callbacks] if isinstance(callbacks, Callback) else list(callbacks)
     if scheduler is not None:
@@ -81,21 +116,21 @@ def fit(model, train_loader, loss_fn, optimizer, epochs=1, val_loader=None,
     history = History()
     state = TrainState(model=model, optimizer=optimizer, scheduler=scheduler, loss_fn=loss_fn,
                        train_loader=train_loader, val_loader=val_loader, epochs=int(epochs),
-                       start_epoch=int(start_epoch), history=history, metric_fns=metric_fns)
+                       start_epoch=int(start_epoch), epoch=int(start_epoch), history=history,
+                       metric_fns=metric_fns, callbacks=callbacks)
     hooks = _Hooks(callbacks)
-    clip = None
-    if clip_grad_norm is not None:
-        from ..nn.utils import clip_grad_norm_
-
-        params = [p for p in model.parameters() if p.requires_grad]
-        clip = partial(clip_grad_norm_, params, clip_grad_norm)
+    if step is None:
+        step = partial(_default_step, hooks=hooks, clip=_clipper(model, clip_grad_norm))
+    partial_epoch = resume if resume is not None and resume.get("batch") else None
     try:
         hooks.call("on_train_begin", state)
         for epoch in range(int(start_epoch) + 1, int(epochs) + 1):
+            _check_interrupt(state, history)
             state.epoch = epoch
             state.num_batches = _length(train_loader)
             hooks.call("on_epoch_begin", state)
-            logs = _train_epoch(state, hooks, clip)
+            logs = _train_epoch(state, hooks, step, partial_epoch, history)
+            partial_epoch = None
             if val_loader is not None:
                 val = evaluate(model, val_loader, loss_fn, metric_fns)
                 logs.update({"val_" + k: v for k, v in val.items()})
@@ -107,9 +142,18 @@ def fit(model, train_loader, loss_fn, optimizer, epochs=1, val_loader=None,
             history.append(epoch, logs)
             if state.stop_training:
                 break
+            _check_interrupt(state, history)
+        state.outcome = "stopped" if state.stop_training else "finished"
+    except TrainingInterrupted:
+        state.outcome = "interrupted"
+        raise
     except TrainingDiverged as e:
+        state.outcome = "failed"
         e.history = history
         history.stop_reason = str(e)
+        raise
+    except BaseException:
+        state.outcome = "failed"
         raise
     finally:
         hooks.call("on_train_end", state)
@@ -117,127 +161,157 @@ def fit(model, train_loader, loss_fn, optimizer, epochs=1, val_loader=None,
     return history
 
 
-def _train_epoch(state, hooks, clip):
-    """One pass over the training loader; returns {"loss": ..., metric: ...}."""
-    model, loss_fn, optimizer = state.model, state.loss_fn, state.optimizer
+def _check_interrupt(state, history):
+    if state.interrupted:
+        where = (f"epoch {state.epoch}, batch {state.batch}" if state.in_epoch
+                 else f"the end of epoch {state.epoch}")
+        error = TrainingInterrupted(f"training interrupted ({state.interrupted}) at {where}",
+                                    reason=state.interrupted, epoch=state.epoch,
+                                    batch=state.batch if state.in_epoch else None)
+        error.history = history
+        history.stop_reason = str(error)
+        raise error
+
+
+def _clipper(model, clip_grad_norm):
+    if clip_grad_norm is None:
+        return None
+    from ..nn.utils import clip_grad_norm_
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    return partial(clip_grad_norm_, params, clip_grad_norm)
+
+
+def _default_step(state, inputs, target, hooks, clip):
+    """forward, loss, zero_grad, backward, clip, on_backward_end, optimizer.step.
+
+    Returns None when a callback stopped training in on_backward_end (the step is skipped).
+    """
+    output = state.model(*inputs)
+    loss = state.loss_fn(output, target)
+    loss_value = _scalar(loss)
+    state.batch_logs = {"loss": loss_value, "size": _batch_size(target, inputs)}
+    state.optimizer.zero_grad()
+    loss.backward()
+    if clip is not None:
+        state.grad_norm = float(clip())
+    hooks.call("on_backward_end", state)
+    if state.stop_training:
+        return None
+    state.optimizer.step()
+    return {"loss": loss_value, "output": output}
+
+
+def _step_result(result, who="fit: step"):
+    """{"loss": float, other logged floats..., "output": Tensor or None} of a step's return."""
+    if not isinstance(result, dict):
+        result = {"loss": result}
+    if "loss" not in result:
+        raise ValueError(f"{who} must return the loss, or a dict with a 'loss' entry; got "
+                         f"the keys {sorted(result)}")
+    out = {"output": result.get("output")}
+    for key, value in result.items():
+        if key != "output":
+            out[key] = value if isinstance(value, float) else _scalar(value)
+    return out
+
+
+def _train_epoch(state, hooks, step, resume, history):
+    """One pass over the training loader; returns {"loss": ..., metric: ..., step logs}."""
+    model = state.model
     model.train()
     device = _device_of(model)
-    total_loss, seen = 0.0, 0
     outputs, targets = [], []
     state.epoch_outputs, state.epoch_targets = outputs, targets  # host copies, for callbacks
-    state.batch = 0
+    state.batch, state.epoch_loss_sum, state.epoch_seen, state.epoch_sums = 0, 0.0, 0, {}
+    state.carry = None
+    if resume is not None:  # continue an epoch a checkpoint stopped inside
+        state.batch = int(resume["batch"])
+        state.epoch_loss_sum, state.epoch_seen = float(resume["loss_sum"]), int(resume["seen"])
+        state.epoch_sums = {k: float(v) for k, v in (resume.get("sums") or {}).items()}
+        state.global_step = int(resume.get("global_step") or 0)
+        if resume.get("outputs") is not None:
+            outputs.append(np.asarray(resume["outputs"]))
+            targets.append(np.asarray(resume["targets"]))
+    state.in_epoch = True
+    state.timed_samples = 0
     start = time.perf_counter()
-    for index, batch in enumerate(state.train_loader, 1):
-        state.batch = index
+    for batch in state.train_loader:
+        state.batch += 1
         inputs, target = split_batch(batch, "fit", device)
-        hooks.call("on_batch_begin", state)
-        output = model(*inputs)
-        loss = loss_fn(output, target)
-        loss_value = _scalar(loss)
         n = _batch_size(target, inputs)
-        state.batch_logs = {"loss": loss_value, "size": n}
-        optimizer.zero_grad()
-        loss.backward()
-        if clip is not None:
-            state.grad_norm = float(clip())
-        hooks.call("on_backward_end", state)
-        if state.stop_training:
+        hooks.call("on_batch_begin", state)
+        result = step(state, inputs, target)
+        if result is None:  # stopped in on_backward_end: no optimizer step
             break
-        optimizer.step()
+        result = _step_result(result)
+        output = result.pop("output")
+        state.batch_logs = dict(result, size=n)
         state.global_step += 1
-        total_loss += loss_value * n
-        seen += n
-        if state.metric_fns:
+        state.epoch_loss_sum += result.pop("loss") * n
+        state.epoch_seen += n
+        state.timed_samples += n
+        for key, value in result.items():
+            state.epoch_sums[key] = state.epoch_sums.get(key, 0.0) + value * n
+        if state.metric_fns and output is not None and target is not None:
             out_host, target_host = _host(output, "fit"), _host(target, "fit")
-            if state.global_step == 1:  # fail fast, not after a whole epoch
+            if not outputs:  # fail fast, not after a whole epoch
                 _compute_metrics(state.metric_fns, [out_host], [target_host], "fit",
                                  when=" on the first batch")
             outputs.append(out_host)
             targets.append(target_host)
         state.batch_output, state.batch_target = output, target
         hooks.call("on_batch_end", state)
+        _check_interrupt(state, history)
         if state.stop_training:
             break
+    state.in_epoch = False
     state.train_seconds = time.perf_counter() - start
-    state.epoch_samples = seen
+    state.epoch_samples = state.epoch_seen
     if state.batch == 0:
         raise ValueError(
             "fit: train_loader produced no batches (an empty dataset, or drop_last=True with "
             "fewer samples than batch_size?)"
         )
-    logs = {"loss": total_loss / seen if seen else math.nan}
+    seen = state.epoch_seen
+    logs = {"loss": state.epoch_loss_sum / seen if seen else math.nan}
+    logs.update({k: v / seen if seen else math.nan for k, v in state.epoch_sums.items()})
     logs.update(_compute_metrics(state.metric_fns, outputs, targets, "fit"))
     return logs
 
 
-def evaluate(model, loader, loss_fn=None, metrics=DEFAULT_METRICS, batch_size=256):
-    """Loss (if loss_fn is given) and metrics of `model` over `loader`, in eval mode, no_grad.
+def snapshot(state):
+    """Where training stands, for a checkpoint that `fit(..., resume=...)` continues from.
 
-    loader: a DataLoader (or any iterable of (inputs, targets) batches) or a tuple
-    (X, y) of arrays/Tensors, cut into batches of batch_size. Returns a dict such as
-    {"loss": 0.31, "accuracy": 0.91}; the loss is the sample-weighted mean.
+    Between epochs: {"epoch": epochs done}. Inside an epoch (between two batches): also
+    "batch" (batches done), the epoch's running sums and, with metrics, the outputs and
+    targets so far (so the epoch's logs come out exactly as in an uninterrupted run).
     """
-    metric_fns = metrics if _is_resolved(metrics) else metrics_for(metrics, loss_fn)
-    device = _device_of(model)
-    total_loss, seen, outputs, targets = 0.0, 0, [], []
-    was_training = getattr(model, "training", True)
-    model.eval()
-    try:
-        with no_grad():
-            for batch in _batches(loader, batch_size, "evaluate"):
-                inputs, target = split_batch(batch, "evaluate", device)
-                output = model(*inputs)
-                n = _batch_size(target, inputs)
-                if loss_fn is not None:
-                    total_loss += _scalar(loss_fn(output, target)) * n
-                seen += n
-                if metric_fns:
-                    outputs.append(_host(output, "evaluate"))
-                    targets.append(_host(target, "evaluate"))
-    finally:
-        model.train(was_training)
-    if seen == 0:
-        raise ValueError("evaluate: the loader produced no batches")
-    logs = {"loss": total_loss / seen} if loss_fn is not None else {}
-    logs.update(_compute_metrics(metric_fns, outputs, targets, "evaluate"))
-    return logs
-
-
-def predict(model, data, batch_size=256):
-    """Model outputs as a NumPy array, in eval mode under no_grad.
-
-    data: an array or Tensor of inputs (cut into batches of batch_size), or a
-    loader whose batches are inputs, (inputs,) or (inputs..., targets) (targets
-    are ignored).
-    """
-    device = _device_of(model)
-    outputs = []
-    was_training = getattr(model, "training", True)
-    model.eval()
-    try:
-        with no_grad():
-            for batch in _batches(data, batch_size, "predict"):
-                inputs, _ = split_batch(batch, "predict", device)
-                outputs.append(_host(model(*inputs), "predict"))
-    finally:
-        model.train(was_training)
-    if not outputs:
-        raise ValueError("predict: no inputs (an empty array or loader)")
-    return np.concatenate(outputs)
+    if not state.in_epoch:
+        return {"epoch": int(state.epoch), "batch": 0}
+    out = {"epoch": int(state.epoch) - 1, "batch": int(state.batch),
+           "loss_sum": float(state.epoch_loss_sum), "seen": int(state.epoch_seen),
+           "sums": dict(state.epoch_sums), "global_step": int(state.global_step),
+           "outputs": None, "targets": None}
+    if state.epoch_outputs:
+        out["outputs"] = np.concatenate(state.epoch_outputs)
+        out["targets"] = np.concatenate(state.epoch_targets)
+    return out
 
 
 class Trainer:
     """fit / evaluate / predict bound to one model, loss, optimizer and set of callbacks.
 
     Each call of `fit(train_loader, epochs)` trains `epochs` more epochs and extends
-    `self.history`; `self.epoch` counts the epochs done.
+    `self.history`; `self.epoch` counts the epochs done. step: a custom training step
+    (see `fit`).
     """
 
     def __init__(self, model, loss_fn, optimizer, metrics=DEFAULT_METRICS, callbacks=(),
-                 scheduler=None, clip_grad_norm=None, progress=True):
+                 scheduler=None, clip_grad_norm=None, progress=True, step=None):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.metrics, self.callbacks, self.scheduler = metrics, list(callbacks), scheduler
-        self.clip_grad_norm, self.progress = clip_grad_norm, progress
+        self.clip_grad_norm, self.progress, self.step = clip_grad_norm, progress, step
         self.history = History()
         self.epoch = 0
 
@@ -246,7 +320,7 @@ class Trainer:
                       epochs=self.epoch + int(epochs), val_loader=val_loader,
                       metrics=self.metrics, callbacks=self.callbacks, scheduler=self.scheduler,
                       progress=self.progress, clip_grad_norm=self.clip_grad_norm,
-                      start_epoch=self.epoch)
+                      start_epoch=self.epoch, step=self.step)
         self.history.extend(history)
         self.epoch = history.epochs[-1] if history.epochs else self.epoch
         return history
@@ -277,50 +351,6 @@ def _overrides(callback, hook):
         return True
     impl = getattr(type(callback), hook, None)
     return impl is not None and impl is not getattr(Callback, hook)
-
-
-def _loss_names(loss_fn):
-    names = {c.__name__ for c in type(loss_fn).__mro__}
-    func = loss_fn.func if isinstance(loss_fn, partial) else loss_fn
-    name = getattr(func, "__name__", None)
-    if isinstance(name, str):
-        names.add(name)
-    return names
-
-
-def metrics_for(metrics, loss_fn):
-    """[(name, fn)] for fit/evaluate, adapted to the loss (see fit's docstring)."""
-    names = _loss_names(loss_fn) if loss_fn is not None else set()
-    if metrics is DEFAULT_METRICS and names & _REGRESSION_LOSSES:
-        return []
-    resolved = metrics_module.resolve_metrics(metrics)
-    if names & _LOGIT_LOSSES:
-        resolved = [(n, partial(f, threshold=0.0) if f in _THRESHOLDED else f)
-                    for n, f in resolved]
-    return resolved
-
-
-def _is_resolved(metrics):
-    return isinstance(metrics, list) and all(
-        isinstance(m, tuple) and len(m) == 2 and callable(m[1]) for m in metrics)
-
-
-def _compute_metrics(metric_fns, outputs, targets, who, when=""):
-    if not metric_fns or not outputs:
-        return {}
-    y_pred = np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
-    y_true = np.concatenate(targets) if len(targets) > 1 else targets[0]
-    logs = {}
-    for name, fn in metric_fns:
-        try:
-            logs[name] = float(fn(y_true, y_pred))
-        except (ValueError, TypeError, IndexError) as e:
-            hint = "" if "metrics=" in str(e) else "; choose metrics that fit the model (metrics=)"
-            raise ValueError(
-                f"{who}: metric {name!r} failed{when} (model outputs {y_pred.shape} "
-                f"{y_pred.dtype}, targets {y_true.shape} {y_true.dtype}): {e}{hint}"
-            ) from None
-    return logs
 
 
 def _current_lr(optimizer):

@@ -48,12 +48,13 @@ def _numpy(x):
 
 
 # ------------------------------------------------------------------ history
-def plot_history(history, path, title=None, dpi=100):
+def plot_history(history, path, title=None, dpi=100, best_epoch=None):
     """Learning curves: one panel for the loss and one per metric (train vs val), plus lr.
 
     history: a History or a dict of lists ({"loss": [...], "val_loss": [...], ...}).
-    The loss panel marks the epoch with the lowest val_loss. lr gets its own panel
-    (log scale).
+    The loss panel marks the best epoch: `best_epoch` when given (the one a run
+    selected, e.g. its best checkpoint's), else the epoch with the lowest val_loss.
+    lr gets its own panel (log scale).
     """
     logs = getattr(history, "history", history)
     if not isinstance(logs, dict) or not logs or not any(len(v) for v in logs.values()):
@@ -83,7 +84,10 @@ def plot_history(history, path, title=None, dpi=100):
             values = np.asarray(logs["lr"], dtype=np.float64)
             if np.all(values[np.isfinite(values)] > 0):
                 ax.set_yscale("log")
-        if base == "loss" and "val_loss" in logs:
+        if base == "loss" and best_epoch is not None:
+            ax.axvline(best_epoch, color="gray", linestyle=":", linewidth=1,
+                       label=f"best val (epoch {best_epoch})")
+        elif base == "loss" and "val_loss" in logs:
             values = np.asarray(logs["val_loss"], dtype=np.float64)
             if np.isfinite(values).any():
                 best = int(np.nanargmin(values))

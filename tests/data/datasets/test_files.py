@@ -9,6 +9,8 @@ import pytest
 
 from groundup.data.datasets import (
     DatasetFileError,
+    NotTextError,
+    detect_delimiter,
     load_csv,
     load_mnist,
     load_npz,
@@ -248,3 +250,35 @@ def test_csv_finite_refuses_nan_and_inf_features_by_row_and_column(tmp_path):
         load_csv(p, finite=True)
     X, y, _ = load_csv(_write(tmp_path / "ok.csv", "1,0\n2,1\n"), finite=True)
     assert X.ravel().tolist() == [1, 2] and y.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("text, found", [
+    ("a,b,c\n1,2,3\n", ","), ("a;b;c\n1;2;3\n", ";"), ("a\tb\n1\t2\n", "\t"),
+    ("1|2|3\n4|5|6\n", "|"), ("1;2\n3;4\n", ";"), ("12\n34\n", ","),
+    ('"x,y";2;3\n"u,v";5;6\n', ";"),  # quoted commas do not count
+])
+def test_detect_delimiter(text, found):
+    assert detect_delimiter(text) == found
+
+
+def test_load_csv_detects_the_delimiter_unless_given(tmp_path):
+    p = _write(tmp_path / "s.csv", "a;b;label\n1,5;2;0\n3;4;1\n")
+    with pytest.raises(DatasetFileError, match="non-numeric cell '1,5'"):
+        load_csv(p)  # detected ';', and a decimal comma is named, not misread
+    p = _write(tmp_path / "t.tsv", "1\t2\t0\n3\t4\t1\n")
+    X, y, _ = load_csv(p)
+    assert X.shape == (2, 2) and y.tolist() == [0, 1]
+    with pytest.raises(DatasetFileError, match="non-numeric cell"):
+        load_csv(p, delimiter=",", label_column=None)  # given: used as it is
+
+
+@pytest.mark.parametrize("content, kind", [
+    (b"\x89PNG\r\n\x1a\n" + bytes(20), "a PNG image"), (b"\xff\xd8\xff\xe0" + bytes(8), "JPEG"),
+    (b"PK\x03\x04" + bytes(8), "zip archive"), (b"\x80\x04\x95" + bytes(8), "Python pickle"),
+    (b"a,b\n\x00\x01\n", "NUL bytes"),
+])
+def test_binary_files_read_as_text_are_named(tmp_path, content, kind):
+    (tmp_path / "x.csv").write_bytes(content)
+    with pytest.raises(NotTextError, match=kind) as e:
+        load_csv(tmp_path / "x.csv")
+    assert e.value.binary and "encoding" not in str(e.value)

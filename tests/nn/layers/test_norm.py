@@ -136,3 +136,69 @@ def test_groupnorm_errors():
         nn.GroupNorm(4, 6)
     with pytest.raises(ValueError, match=r"GroupNorm\(2, 4.*expected input \(N, 4, \*\)"):
         nn.GroupNorm(2, 4)(gu.randn(2, 6))
+
+
+# ------------------------------------------------------------ image shapes, instance norm
+IN = [(nn.InstanceNorm1d, T.InstanceNorm1d, (2, 3, 5), {}),
+      (nn.InstanceNorm1d, T.InstanceNorm1d, (3, 6), dict(affine=True)),
+      (nn.InstanceNorm2d, T.InstanceNorm2d, (2, 3, 4, 5), {}),
+      (nn.InstanceNorm2d, T.InstanceNorm2d, (2, 3, 4, 4), dict(affine=True, eps=1e-3)),
+      (nn.InstanceNorm2d, T.InstanceNorm2d, (3, 4, 4), dict(affine=True, bias=False)),
+      (nn.InstanceNorm2d, T.InstanceNorm2d, (2, 3, 4, 4),
+       dict(affine=True, track_running_stats=True, momentum=0.3))]
+
+
+@pytest.mark.parametrize("gcls, tcls, shape, kw", IN)
+@pytest.mark.parametrize("train", [True, False])
+def test_instancenorm_matches_torch(gcls, tcls, shape, kw, train):
+    g, t = gcls(3, **kw), tcls(3, **kw)
+    with torch.no_grad():
+        for p in t.parameters():
+            p.uniform_(0.5, 1.5)
+        if t.track_running_stats:
+            t.running_mean.uniform_(-1, 1)
+            t.running_var.uniform_(0.5, 2)
+    t.train(train)
+    check_layer(g, t, randn(*shape) * 2 + 1)
+    assert repr(g) == repr(t)
+    assert list(g.state_dict()) == list(t.state_dict())
+
+
+def test_instancenorm_running_stats_after_steps():
+    kw = dict(affine=True, track_running_stats=True)
+    g, t = nn.InstanceNorm2d(3, **kw), T.InstanceNorm2d(3, **kw)
+    _steps(g, t, [(4, 3, 5, 5), (2, 3, 3, 4)])
+    _steps(g, t, [(2, 3, 4, 4)], train=False)
+
+
+def test_instancenorm_errors():
+    with pytest.raises(ValueError, match=r"InstanceNorm2d\(3.*expected 3-D \(C, H, W\) or "
+                                         r"4-D .*\(2, 3\)"):
+        nn.InstanceNorm2d(3)(gu.randn(2, 3))
+    with pytest.raises(ValueError, match=r"expected 3 channels in dimension 1.*\(2, 4, 5, 5\)"):
+        nn.InstanceNorm2d(3, affine=True)(gu.randn(2, 4, 5, 5))
+    with pytest.warns(UserWarning, match="num_features is unused"):
+        nn.InstanceNorm2d(3)(gu.randn(2, 4, 5, 5))
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_norms_on_image_shapes(train):
+    """BatchNorm2d, GroupNorm, LayerNorm over (C, H, W) and InstanceNorm2d on (N, C, H, W)
+    images, including a batch-innermost view as a convolution may return."""
+    x = randn(4, 6, 5, 7) * 3 + 2
+    pairs = [(nn.BatchNorm2d(6), T.BatchNorm2d(6)), (nn.GroupNorm(3, 6), T.GroupNorm(3, 6)),
+             (nn.GroupNorm(6, 6), T.GroupNorm(6, 6)), (nn.LayerNorm((6, 5, 7)),
+                                                       T.LayerNorm((6, 5, 7))),
+             (nn.LayerNorm(7), T.LayerNorm(7)),
+             (nn.InstanceNorm2d(6, affine=True), T.InstanceNorm2d(6, affine=True))]
+    for g, t in pairs:
+        with torch.no_grad():
+            for p in t.parameters():
+                p.uniform_(0.5, 1.5)
+        t.train(train)
+        check_layer(g, t, x)
+        g.train(train)
+        chwn = np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+        y = g(gu.tensor(chwn, dtype=gu.float64).permute(3, 0, 1, 2))  # check_layer left float64
+        np.testing.assert_allclose(y.numpy(), t(torch.tensor(x)).detach().numpy(), rtol=1e-10,
+                                   atol=1e-10)

@@ -5,7 +5,9 @@ Generated (seeded; each returns (X, y) NumPy arrays, X float32):
 Bundled (inside the package; see NOTICE): load_digits (UCI 8x8 digits, 1,797
 images), load_iris, load_wine; each returns (X float32, y int64) with a fixed
 stratified train/test split.
-Your files: load_csv, load_npz, load_mnist (IDX), read_idx, load_text.
+Your files: load_csv, load_npz, load_mnist (IDX), read_idx, load_text,
+load_cifar10 / CIFAR10 (the CIFAR-10 binary format), ImageFolder / DatasetFolder /
+load_image_folder (images in class folders, through Pillow: pip install "groundup[images]").
 
 `DATASETS` maps each name usable without a file to its function (for the
 `groundup list` command); `FILE_LOADERS` maps file kinds to their loaders.
@@ -14,8 +16,10 @@ Feed any (X, y) pair to a loader as `DataLoader(TensorDataset(X, y), ...)`.
 
 from .bundled import *  # noqa: F403
 from .bundled import load_digits, load_iris, load_wine
+from .cifar import *  # noqa: F403
 from .files import *  # noqa: F403
 from .files import load_csv, load_mnist, load_npz, load_text
+from .images import *  # noqa: F403
 from .synthetic import *  # noqa: F403
 from .synthetic import blobs, circles, moons, sine_waves, spirals, xor
 

@@ -17,11 +17,44 @@ import zlib
 
 import numpy as np
 
-__all__ = ["DatasetFileError", "load_csv", "load_npz", "load_mnist", "read_idx", "load_text"]
+__all__ = ["DatasetFileError", "NotTextError", "load_csv", "load_npz", "load_mnist", "read_idx",
+           "load_text", "detect_delimiter"]
 
 
 class DatasetFileError(ValueError):
     """A data file that is missing, malformed or not what the loader expects."""
+
+
+class NotTextError(DatasetFileError):
+    """A file read as text that is not text in the expected encoding.
+
+    Attributes: path, encoding, detail (what was found, e.g. "it is a PNG image" or
+    "not valid utf-8 text: byte 12 (b'\\xe9')"), binary (True for a binary file).
+    """
+
+    def __init__(self, message, path, encoding, detail, binary):
+        super().__init__(message)
+        self.path, self.encoding, self.detail, self.binary = path, encoding, detail, binary
+
+
+# the first bytes of binary files people rename by mistake, and what they are
+_BINARY_KINDS = (
+    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a zip archive (an .npz or .xlsx?)"),
+    (b"\x93NUMPY", "a NumPy .npy array"), (b"BM", None), (b"\x80", None),
+)
+
+
+def _binary_kind(data):
+    """What a binary file is ("a PNG image", ...), or None for data that may be text."""
+    for magic, kind in _BINARY_KINDS:
+        if kind is not None and data.startswith(magic):
+            return kind
+    if data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return "a Python pickle"
+    if b"\x00" in data[:4096]:
+        return "a binary file (it holds NUL bytes)"
+    return None
 
 
 def _check_exists(path, what):
@@ -53,25 +86,47 @@ def _read_bytes(path, what):
 
 
 # ------------------------------------------------------------------------ text
-def load_text(path, encoding="utf-8"):
+def load_text(path, encoding="utf-8", what="load_text"):
     """The whole text of a plain-text corpus (optionally gzipped) as one str.
 
-    Line endings are normalised to "\\n". A file that is not valid `encoding`
-    raises DatasetFileError naming the byte offset.
+    Line endings are normalised to "\\n". A binary file (an image, an archive, a
+    pickle: anything with NUL bytes) or text that is not valid `encoding` raises
+    NotTextError (a DatasetFileError) saying what was found.
     """
-    what = "load_text"
     data = _read_bytes(path, what)
+    path = os.fspath(path)
+    kind = _binary_kind(data)
+    if kind is not None:
+        raise NotTextError(f"{what}: {path} is not text: it is {kind}", path, encoding,
+                           f"it is {kind}", True)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as e:
-        raise DatasetFileError(
-            f"{what}: {os.fspath(path)} is not valid {encoding} text: byte {e.start} "
-            f"({data[e.start:e.start + 1]!r}); pass encoding=... (e.g. 'latin-1')"
+        detail = f"not valid {encoding} text: byte {e.start} ({data[e.start:e.start + 1]!r})"
+        raise NotTextError(
+            f"{what}: {path} is {detail}; if it is text in another "
+            f"encoding, pass encoding=... (e.g. 'latin-1')", path, encoding, detail, False
         ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 # ------------------------------------------------------------------------- CSV
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def detect_delimiter(text, candidates=DELIMITERS):
+    """The delimiter of CSV `text`: the candidate that splits its first lines (up to 20)
+    into the same number of columns, the most columns winning (ties: the earlier
+    candidate). "," when none splits them (a one-column file)."""
+    lines = [line for line in text.lstrip("\n").split("\n", 21)[:20] if line.strip()]
+    best, best_columns = candidates[0], 1
+    for candidate in candidates:
+        counts = {len(row) for row in csv.reader(lines, delimiter=candidate)}
+        if len(counts) == 1 and (columns := counts.pop()) > best_columns:
+            best, best_columns = candidate, columns
+    return best
+
+
 def _is_number(cell):
     try:
         float(cell)
@@ -122,11 +177,13 @@ def _labels(cells, path, row_offset, column):
     return values.astype(np.float32), None
 
 
-def load_csv(path, label_column=-1, header="infer", delimiter=",", encoding="utf-8",
+def load_csv(path, label_column=-1, header="infer", delimiter=None, encoding="utf-8",
              finite=False):
     """Read a numeric table (optionally gzipped): one sample per row.
 
     Args:
+        delimiter: the column separator; None detects it (",", ";", tab or "|":
+            see detect_delimiter), so semicolon CSVs and TSV files load as they are.
         label_column: the column holding the labels (an index, negative counts
             from the end, or a header name), or None for no labels.
         header: "infer" (a first row with a non-numeric feature cell is a
@@ -139,8 +196,10 @@ def load_csv(path, label_column=-1, header="infer", delimiter=",", encoding="utf
     Errors name the file, row and column (1-based, rows counting the header).
     """
     what = "load_csv"
-    text = load_text(path, encoding).lstrip("\n")
+    text = load_text(path, encoding, what=what).lstrip("\n")
     path = os.fspath(path)
+    if delimiter is None:
+        delimiter = detect_delimiter(text)
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
         raise DatasetFileError(f"{what}: {path} holds no rows")

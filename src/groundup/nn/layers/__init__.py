@@ -2,7 +2,11 @@
 
 from .activation import *  # noqa: F403
 from .container import *  # noqa: F403
+from .conv import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .embedding import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .norm import *  # noqa: F403
+from .padding import *  # noqa: F403
+from .pool import *  # noqa: F403
+from .resample import *  # noqa: F403

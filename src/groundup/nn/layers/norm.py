@@ -1,4 +1,7 @@
-"""Normalisation layers: BatchNorm1d/2d/3d, LayerNorm, GroupNorm (fused ops in ops/norm.py)."""
+"""Normalisation layers: BatchNorm1d/2d/3d, InstanceNorm1d/2d, LayerNorm, GroupNorm (fused ops in
+ops/normalization.py)."""
+
+import warnings
 
 import numpy as np
 
@@ -9,7 +12,8 @@ from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
+           "LayerNorm", "GroupNorm"]
 
 
 def _float_dtype(dtype):
@@ -133,6 +137,76 @@ class BatchNorm3d(_BatchNorm):
 
     _ndims = (5,)
     _shapes = "5-D (N, C, D, H, W)"
+
+
+class _InstanceNorm(_BatchNorm):
+    """Shared InstanceNorm logic: BatchNorm's parameters and buffers, other defaults and
+    forward; subclasses set the ranks (unbatched first)."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+
+    def forward(self, x):
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        if x.ndim not in self._ndims:
+            raise ValueError(f"{self!r}: expected {self._shapes} input, got shape "
+                             f"{tuple(x.shape)} ({x.ndim}-D)")
+        unbatched = x.ndim == self._ndims[0]
+        channels = x.shape[0 if unbatched else 1]
+        if channels != self.num_features:
+            message = (f"{self!r}: expected {self.num_features} channels in dimension "
+                       f"{0 if unbatched else 1}, got input of shape {tuple(x.shape)}")
+            if self.affine or self.track_running_stats:
+                raise ValueError(message)
+            warnings.warn(message + " (num_features is unused with affine=False)",
+                          stacklevel=2)
+        if unbatched:
+            x = x.unsqueeze(0)
+        y = F.instance_norm(
+            x, self.running_mean, self.running_var, self.weight, self.bias,
+            self.training or not self.track_running_stats,
+            0.0 if self.momentum is None else self.momentum, self.eps,
+        )
+        return y.squeeze(0) if unbatched else y
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation: each (sample, channel) row normalised over its length.
+
+    y = (x - mean) / sqrt(var + eps) * weight + bias, mean and biased var of x[n, c, :].
+    With track_running_stats, training also updates running_mean / running_var
+    (momentum, the unbiased variance, averaged over the batch) and eval mode uses them.
+
+    Args:
+        num_features: C.  eps: 1e-5.  momentum: 0.1.
+        affine: learn per-channel weight and bias (default False).
+        track_running_stats: keep running statistics (default False).
+    Shape: (N, C, L) or (C, L) -> the same.
+    Attributes: as BatchNorm1d when affine / track_running_stats.
+    Example:
+        norm = InstanceNorm1d(8)
+        y = norm(gu.randn(4, 8, 20))
+    """
+
+    _ndims = (2, 3)
+    _shapes = "2-D (C, L) or 3-D (N, C, L)"
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of images: each (sample, channel) plane over its H x W
+    positions (style transfer's normalisation). Arguments as InstanceNorm1d.
+
+    Shape: (N, C, H, W) or (C, H, W) -> the same.
+    Example:
+        norm = InstanceNorm2d(3, affine=True)
+        y = norm(gu.randn(2, 3, 16, 16))
+    """
+
+    _ndims = (3, 4)
+    _shapes = "3-D (C, H, W) or 4-D (N, C, H, W)"
 
 
 class LayerNorm(Module):

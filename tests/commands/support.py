@@ -1,0 +1,42 @@
+"""Helpers shared by the command's tests."""
+
+import numpy as np
+
+
+def assert_user_error(out, fragment):
+    """Exit status 2, one line on stderr naming the problem, no traceback."""
+    assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert fragment in lines[0], lines[0]
+
+
+def write_csv(path, labels, header="a,b,label", features=None, delimiter=","):
+    """A small table: two feature columns (seeded normal, or `features`), the label last."""
+    rng = np.random.default_rng(0)
+    lines = [header.replace(",", delimiter)] if header else []
+    for i, label in enumerate(labels):
+        x = features[i] if features is not None else rng.normal(size=2).round(4)
+        lines.append(delimiter.join(str(v) for v in x) + f"{delimiter}{label}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def history_epochs(run_dir):
+    """The epoch column of a run's history.csv."""
+    rows = (run_dir / "history.csv").read_text().strip().splitlines()[1:]
+    return [int(r.split(",")[0]) for r in rows]
+
+
+def weights(path):
+    import groundup as gu
+
+    return gu.io.load_checkpoint(path, restore_rng=False)["model"]
+
+
+def assert_same_weights(a, b):
+    wa, wb = weights(a), weights(b)
+    assert sorted(wa) == sorted(wb)
+    for k in wa:
+        np.testing.assert_array_equal(wa[k], wb[k], err_msg=k)
