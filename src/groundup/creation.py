@@ -10,7 +10,7 @@ import numpy as np
 
 from .backend import DEFAULT_FLOAT, move, to_dtype
 from .random import _numpy_rng, get_generator
-from .tensor import Tensor, as_array
+from .tensor import Tensor, as_array, sizes_of
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
@@ -53,19 +53,6 @@ def from_numpy(array):
     return Tensor._wrap(as_array(array, array.dtype))
 
 
-def _shape(size, name="zeros"):
-    """`f(2, 3)`, `f((2, 3))` and `f([2, 3])` all mean shape (2, 3); sizes are checked."""
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    try:
-        shape = tuple(operator.index(n) for n in size)
-    except TypeError:
-        raise TypeError(f"{name}: sizes must be integers, got {tuple(size)!r}") from None
-    if any(n < 0 for n in shape):
-        raise ValueError(f"{name}: sizes must be non-negative, got {shape}")
-    return shape
-
-
 def _make(arr, requires_grad, device):
     if device is not None:
         arr = move(arr, device)
@@ -80,15 +67,15 @@ def _dt(dtype):
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None):
-    return _make(np.zeros(_shape(size, "zeros"), _dt(dtype)), requires_grad, device)
+    return _make(np.zeros(sizes_of(size, "zeros"), _dt(dtype)), requires_grad, device)
 
 
 def ones(*size, dtype=None, requires_grad=False, device=None):
-    return _make(np.ones(_shape(size, "ones"), _dt(dtype)), requires_grad, device)
+    return _make(np.ones(sizes_of(size, "ones"), _dt(dtype)), requires_grad, device)
 
 
 def empty(*size, dtype=None, requires_grad=False, device=None):
-    return _make(np.empty(_shape(size, "empty"), _dt(dtype)), requires_grad, device)
+    return _make(np.empty(sizes_of(size, "empty"), _dt(dtype)), requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
@@ -97,7 +84,7 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
             dtype = np.bool_
         elif isinstance(fill_value, int):
             dtype = np.int64
-    size = _shape((size,) if isinstance(size, (int, np.integer)) else (size,), "full")
+    size = sizes_of((size,) if isinstance(size, (int, np.integer)) else (size,), "full")
     return _make(np.full(size, fill_value, _dt(dtype)), requires_grad, device)
 
 
@@ -120,14 +107,14 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None):
 
 def rand(*size, dtype=None, requires_grad=False, device=None):
     """Uniform [0, 1) samples from the shared generator."""
-    arr = get_generator().random(_shape(size, "rand"), dtype=np.float64)
+    arr = get_generator().random(sizes_of(size, "rand"), dtype=np.float64)
     arr = arr.astype(_dt(dtype), copy=False)
     return _make(arr, requires_grad, device)
 
 
 def randn(*size, dtype=None, requires_grad=False, device=None):
     """Standard normal samples from the shared generator."""
-    arr = get_generator().standard_normal(_shape(size, "randn"))
+    arr = get_generator().standard_normal(sizes_of(size, "randn"))
     arr = arr.astype(_dt(dtype), copy=False)
     return _make(arr, requires_grad, device)
 
@@ -140,7 +127,7 @@ def randint(low, high=None, size=(), dtype=None, device=None):
         low, high = 0, low
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
-    size = _shape((size,) if isinstance(size, (int, np.integer)) else (size,), "randint")
+    size = sizes_of((size,) if isinstance(size, (int, np.integer)) else (size,), "randint")
     arr = get_generator().integers(low, high, size=size, dtype=np.int64)
     if dtype is not None:
         arr = arr.astype(to_dtype(dtype))
@@ -250,7 +237,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         if isinstance(mean, Tensor) or isinstance(std, Tensor):
             raise ValueError("normal: size= goes with a number mean and std; with tensors the "
                              "shape is theirs")
-        shape = _shape((size,) if isinstance(size, (int, np.integer)) else (size,), "normal")
+        shape = sizes_of((size,) if isinstance(size, (int, np.integer)) else (size,), "normal")
     else:
         if not (isinstance(mean, Tensor) or isinstance(std, Tensor)):
             raise ValueError("normal: with a number mean and std, pass size= (the shape)")

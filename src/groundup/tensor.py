@@ -805,7 +805,7 @@ class Tensor:
 
     # ------------------------------------------ new tensors like this one
     def _new(self, name, make, size, dtype, device, requires_grad):
-        shape = _sizes(name, size)
+        shape = sizes_of(size, f"{name}()")
         xp = array_module(self.array)
         arr = make(xp, shape, self.array.dtype if dtype is None else to_dtype(dtype))
         if device is not None:
@@ -874,17 +874,16 @@ def _is_dtype(value):
         isinstance(value, str) and value in _DTYPE_WORDS)
 
 
-def _sizes(name, size):
-    """new_zeros(2, 3) / new_zeros((2, 3)): the shape, with the method named in errors."""
+def sizes_of(size, name):
+    """`f(2, 3)`, `f((2, 3))` and `f([2, 3])` all mean shape (2, 3); sizes are checked, and
+    errors start with `name` (creation functions and the new_* methods share this)."""
     shape = _shape_args(size)
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
     try:
         shape = tuple(operator.index(n) for n in shape)
     except TypeError:
-        raise TypeError(f"{name}(): sizes must be integers, got {shape!r}") from None
+        raise TypeError(f"{name}: sizes must be integers, got {shape!r}") from None
     if any(n < 0 for n in shape):
-        raise ValueError(f"{name}(): sizes must be non-negative, got {shape}")
+        raise ValueError(f"{name}: sizes must be non-negative, got {shape}")
     return shape
 
 
