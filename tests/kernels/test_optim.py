@@ -112,3 +112,10 @@ def test_unsuitable_arrays_fall_back_to_the_reference(monkeypatch):
         assert not kernels.adam_(half, half.copy(), half * 0, half * 0, *args)
     with kernels.use(False):
         assert not kernels.adam_(*ok.values(), *args)
+
+
+def test_building_an_optimizer_loads_the_compiled_path(monkeypatch):
+    monkeypatch.setattr(kernels.switch, "MIN_SIZE", 0)
+    with kernels.use(True):
+        gu.optim.SGD([gu.zeros(3, requires_grad=True)], lr=0.1)
+    assert "compiled_optim" in kernels.switch._loaded

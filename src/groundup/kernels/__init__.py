@@ -16,11 +16,13 @@ switch.MIN_SIZE elements (65,536; GROUNDUP_FAST_MIN_SIZE changes it). Each one i
 tested equal to its reference in tests/kernels/, bit for bit where the arithmetic
 allows. What is compiled (each module's docstring gives what it measured):
 
+    prepare                     loads the path when an optimizer is built (optim.py)
     adam_, sgd_                 Adam / AdamW (amsgrad, weight decay, maximize), SGD with
                                 momentum, dampening, Nesterov or weight decay: one pass,
                                 bit-identical (optim.py; plain SGD is one BLAS axpy)
     layer_norm_forward/backward LayerNormFn (normalization.py)
     gelu_forward/backward       GELUFn, exact erf form (activation.py)
+    max_pool2d_forward/backward MaxPoolFn in 2-D: one pass each way (pool.py)
 
 Switches: the environment variable GROUNDUP_FAST=0 turns the compiled path off for the
 process; `kernels.use(False)` (or `kernels.disabled()`) for a `with` block;
@@ -29,8 +31,10 @@ process; `kernels.use(False)` (or `kernels.disabled()`) for a `with` block;
 
 from .activation import gelu_backward, gelu_forward
 from .normalization import layer_norm_backward, layer_norm_forward
-from .optim import adam_, sgd_
+from .optim import adam_, prepare, sgd_
+from .pool import max_pool2d_backward, max_pool2d_forward, saved_by_kernel
 from .switch import available, disabled, enabled, use
 
-__all__ = ["available", "enabled", "use", "disabled", "adam_", "sgd_", "layer_norm_forward",
-           "layer_norm_backward", "gelu_forward", "gelu_backward"]
+__all__ = ["available", "enabled", "use", "disabled", "prepare", "adam_", "sgd_",
+           "layer_norm_forward", "layer_norm_backward", "gelu_forward", "gelu_backward",
+           "max_pool2d_forward", "max_pool2d_backward", "saved_by_kernel"]

@@ -21,6 +21,7 @@ window ties; routing to all tied maxima would multiply those gradients.)
 
 import numpy as np
 
+from .. import kernels
 from ..autograd import Function
 from ..tensor import Tensor
 from .common import check_ints
@@ -61,6 +62,9 @@ class MaxPoolFn(Function):
         nd = len(kernel)
         self.axes = axes = [Axis(L, *a, ceil_mode) for L, *a in zip(
             x.shape[x.ndim - nd:], kernel, stride, padding, dilation, strict=True)]
+        y = kernels.max_pool2d_forward(self, x, axes, indices_out)
+        if y is not None:
+            return y  # done by the compiled kernel
         a = padded(xp, x, axes, lowest(x.dtype))
         stages = [a]
         for i in reversed(range(nd)):  # last axis first: see the module docstring on ties
@@ -77,6 +81,8 @@ class MaxPoolFn(Function):
         return a
 
     def backward(self, dy):
+        if kernels.saved_by_kernel(self):
+            return kernels.max_pool2d_backward(self, dy)
         xp, stages, axes = self.xp, self.saved, self.axes
         nd = len(axes)
         g = in_layout(xp, dy, stages[-1])

@@ -24,6 +24,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from .. import kernels
 from ..autograd import enable_grad, mark_changed
 from ..backend import array_module, move
 from ..tensor import Tensor
@@ -68,6 +69,8 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
+        # the compiled path starts now, not inside the first step (see kernels.prepare)
+        kernels.prepare([p.array for group in self.param_groups for p in group["params"]])
 
     # ------------------------------------------------------------ param groups
     def _validate(self, group):
