@@ -94,7 +94,7 @@ def test_kernels_are_used_from_min_size_on(monkeypatch):
         m, v = np.zeros(n, np.float32), np.zeros(n, np.float32)
         with kernels.use(True):
             done = kernels.adam_(p, g, m, v, None, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, False, False)
-        assert done == (n == 100)
+        assert done  # below MIN_SIZE by the nine-pass BLAS form
     assert calls == [100]
 
 

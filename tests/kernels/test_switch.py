@@ -59,4 +59,7 @@ def test_numba_is_imported_only_when_a_kernel_runs():
     assert _run(code, {"GROUNDUP_FAST": "1"}) == ["False"]
     enabled, imported, total = _run(STEP, {"GROUNDUP_FAST": "1"})
     assert (enabled, imported) == ("True", "True")
-    assert float(total) == float(_run(STEP, {"GROUNDUP_FAST": "0"})[2])  # bit for bit
+    # without the compiled path Adam runs its nine-pass BLAS form: equal to rounding
+    # (a sum of 100,000 values near +-1: float32 rounding of each, about 1e-7, adds up)
+    assert float(total) == pytest.approx(float(_run(STEP, {"GROUNDUP_FAST": "0"})[2]),
+                                         abs=1e-3)

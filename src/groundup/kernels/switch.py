@@ -35,6 +35,7 @@ except ValueError:
 
 _available = None  # numba importable (found, not imported)
 _on = None  # the switch, None until first asked
+_tuned = True  # False inside use(False): the NumPy references only, no tuned variant at all
 _local = threading.local()  # per thread: numba's thread count applied there
 _loaded = {}  # name -> compiled module
 _broken = False  # numba failed to load or to compile: the reference from then on
@@ -64,21 +65,28 @@ def enabled():
     return _on and not _broken
 
 
+def tuned():
+    """Whether tuned variants that need no compiler (fewer passes through BLAS) may run:
+    True unless inside `use(False)`, where only the NumPy references run."""
+    return _tuned
+
+
 @contextlib.contextmanager
 def use(flag=True):
     """Turn the compiled path on (when numba is installed) or off inside a `with` block.
+    Off also turns off the BLAS-based variants (`tuned()`): the block runs the references.
 
     Example:
         >>> with gu.kernels.use(False):   # the NumPy reference only
         ...     loss.backward()
     """
-    global _on
-    before = enabled() if _on is None else _on
-    _on = bool(flag) and available()
+    global _on, _tuned
+    before = (enabled() if _on is None else _on), _tuned
+    _on, _tuned = bool(flag) and available(), bool(flag)
     try:
         yield
     finally:
-        _on = before
+        _on, _tuned = before
 
 
 def disabled():

@@ -22,7 +22,8 @@ class Adam(Optimizer):
 
     `_update` computes these steps as written, one NumPy pass each. With the `fast`
     extra, large parameters take one compiled, threaded pass instead
-    (`groundup.kernels.adam_`, the same numbers bit for bit).
+    (`groundup.kernels.adam_`, the same numbers bit for bit); without it, the common
+    case takes nine passes through BLAS (the same numbers to rounding).
 
     Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015,
     https://arxiv.org/abs/1412.6980; AMSGrad: Reddi et al., "On the Convergence of
@@ -79,8 +80,8 @@ class Adam(Optimizer):
         m, v = state["exp_avg"], state["exp_avg_sq"]
         v_max = state["max_exp_avg_sq"] if group["amsgrad"] else None
         if kernels.adam_(p, grad, m, v, v_max, t, lr, beta1, beta2, eps, weight_decay,
-                         decoupled, maximize):
-            return  # done by the compiled kernel
+                         decoupled, maximize, self._scratch(p)):
+            return  # done by the compiled kernel, or in fewer passes through BLAS
         # 1-2. maximize, weight decay (L2 into the gradient, or decoupled onto p)
         if decoupled and weight_decay != 0:
             p *= 1.0 - lr * weight_decay
