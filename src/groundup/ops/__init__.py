@@ -21,6 +21,7 @@ from .numeric import *  # noqa: F403
 from .pnorm import *  # noqa: F403
 from .pointwise_loss import *  # noqa: F403
 from .pool import *  # noqa: F403
+from .recurrent import *  # noqa: F403
 from .reduce import *  # noqa: F403
 from .resample import *  # noqa: F403
 from .scan import *  # noqa: F403

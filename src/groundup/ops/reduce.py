@@ -103,7 +103,7 @@ def _count(shape, axes):
 
 def _sum(xp, x, axes, keepdim):
     """Sum over `axes` (None: all). Float row / column sums of big arrays run as a GEMV
-    with a ones vector (4-5x faster than ufunc.reduce here; see PERF.md)."""
+    with a ones vector (4-5x faster than ufunc.reduce here)."""
     nd = x.ndim
     if (
         axes is not None and x.dtype.kind == "f" and 0 < len(axes) < nd

@@ -9,4 +9,6 @@ from .linear import *  # noqa: F403
 from .norm import *  # noqa: F403
 from .padding import *  # noqa: F403
 from .pool import *  # noqa: F403
+from .recurrent import *  # noqa: F403
+from .recurrent_cells import *  # noqa: F403
 from .resample import *  # noqa: F403
