@@ -47,7 +47,8 @@ def _train_parser(sub):
                     f"{LAST} (saved every epoch and on Ctrl-C: --resume continues it exactly), "
                     f"{BEST} (the model of the best epoch by the validation loss), "
                     "config.json (every setting: --config accepts it back), history.csv, "
-                    "curves.png and confusion.png. Settings left out take the model's recipe "
+                    "curves.png and confusion.png (and, for convolutional networks, filters.png, "
+                    "feature_maps.png and errors.png). Settings left out take the model's recipe "
                     "(see `groundup list`).")
     t.add_argument("model", nargs="?", help="zoo model name (see `groundup list`)")
     data = ", ".join(list(NAMED) + list(FILE_FORMS))

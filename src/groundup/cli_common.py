@@ -12,7 +12,8 @@ LAST = "last.safetensors"    # the whole training state, saved every epoch: --re
 BEST = "best.safetensors"    # the model of the best epoch (by the validation loss)
 CONFIG = "config.json"       # every setting of the run; `train --config` accepts it back
 HISTORY = "history.csv"      # one row per epoch
-RUN_FILES = (LAST, BEST, CONFIG, HISTORY, "curves.png", "confusion.png", "predictions.csv")
+RUN_FILES = (LAST, BEST, CONFIG, HISTORY, "curves.png", "confusion.png", "predictions.csv",
+             "filters.png", "feature_maps.png", "errors.png")
 RUNS = "runs"                # where new runs go: runs/NAME-001, ..., and runs/latest
 
 # the settings of a run, in the order config files and run headers list them: those that

@@ -91,13 +91,13 @@ def cmd_list(args):
     print("models (default settings; `groundup train --help` lists every option):")
     for name in models.list_models():
         spec, recipe = models.get(name), models.recipes.get(name)
-        print(f"  {name:10s} {spec.description}")
-        print(f"  {'':10s}   data {recipe.data}, epochs {recipe.epochs}, batch_size "
+        print(f"  {name:11s} {spec.description}")
+        print(f"  {'':11s}   data {recipe.data}, epochs {recipe.epochs}, batch_size "
               f"{recipe.batch_size}, {recipe.optimizer} lr {recipe.lr:g}, weight_decay "
               f"{recipe.weight_decay:g}, schedule {recipe.schedule}")
     print("datasets (--data):")
     for name, about in data_spec.NAMED.items():
-        print(f"  {name:10s} {about}")
+        print(f"  {name:11s} {about}")
     for form, about in data_spec.FILE_FORMS.items():
-        print(f"  {form:10s} {about}")
+        print(f"  {form:11s} {about}")
     return 0

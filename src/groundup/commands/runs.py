@@ -16,6 +16,7 @@ import glob
 import os
 
 from ..cli_common import BEST, CONFIG, HISTORY, LAST, RUN_FILES, RUNS, CLIError
+from ..data import spec
 
 __all__ = ["holds_run", "new_run_dir", "prepare_out", "clear_run", "point_latest",
            "checkpoint_path", "load_run", "run_summary", "cmd_runs"]
@@ -215,6 +216,7 @@ def cmd_runs(args):
 
 def _short(data):
     """A data spec as the table shows it: files by their name."""
-    if data.startswith("mnist:"):
-        return "mnist:" + os.path.basename(os.path.normpath(data[6:]))
+    for prefix in spec.DIR_PREFIXES:
+        if data.startswith(prefix):
+            return prefix + os.path.basename(os.path.normpath(data[len(prefix):]))
     return os.path.basename(data) if os.sep in data else data

@@ -328,10 +328,31 @@ def _plots(out, model, split, best_epoch):
 
         history = History.from_csv(os.path.join(out, HISTORY))
         curves = viz.plot_history(history, os.path.join(out, "curves.png"), best_epoch=best_epoch)
-        pred = predict(model, split.scale(split.X_test)).argmax(axis=1)
-        cm = confusion_matrix(split.y_test, pred, num_classes=split.classes)
+        outputs = predict(model, split.scale(split.X_test))
+        cm = confusion_matrix(split.y_test, outputs.argmax(axis=1), num_classes=split.classes)
         confusion = viz.plot_confusion_matrix(cm, os.path.join(out, "confusion.png"),
                                               class_names=split.class_names)
-        print(f"plots: {curves}, {confusion}")
+        print(f"plots: {', '.join([curves, confusion] + cnn_plots(out, model, split, outputs))}")
     except ImportError:
         print("plots skipped: matplotlib is not installed (pip install 'groundup[plot]')")
+
+
+def cnn_plots(out, model, split, outputs=None):
+    """For a model with a convolution trained on images (N, C, H, W): the first layer's
+    filters, the feature maps of the first test image and the worst test errors, as
+    filters.png, feature_maps.png and errors.png in `out`; [] for other models or data.
+    outputs: the model's outputs on the scaled test inputs, if computed already."""
+    from .. import viz
+    from ..train import predict
+
+    convs = [m for _, m in viz.conv_layers(model)
+             if isinstance(m, (gu.nn.Conv1d, gu.nn.Conv2d))]
+    if not convs or split.X_test.ndim != 4 or not len(split.X_test):
+        return []
+    X = split.scale(split.X_test)
+    if outputs is None:
+        outputs = predict(model, X)
+    return [viz.plot_filters(convs[0].weight, os.path.join(out, "filters.png")),
+            viz.plot_feature_maps(model, X[0], os.path.join(out, "feature_maps.png")),
+            viz.plot_worst_errors(X, split.y_test, outputs, os.path.join(out, "errors.png"),
+                                  class_names=split.class_names)]

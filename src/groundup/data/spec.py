@@ -1,8 +1,8 @@
-"""Resolve a `--data` string (digits, spirals, PATH.csv, mnist:DIR, ...) into train/val/test arrays.
+"""Resolve a `--data` string (digits, spirals, PATH.csv, mnist:DIR, images:DIR, ...) into arrays.
 
 Used by the command line. Every dataset comes back as a `Split` of raw inputs
-(as the data files hold them: digits pixels 0-16, MNIST pixels 0-255, CSV
-values as written) with int64 class ids, the names of the classes, and the
+(as the data files hold them: digits pixels 0-16, MNIST, CIFAR and image-file
+pixels 0-255, CSV values as written) with int64 class ids, the names of the classes, and the
 input scaling the model trains on (`split.scale(X)`): a fixed factor for
 pixels, the training part's mean and std for tables and generated points. The
 scaling is saved with a run, so `predict` applies it to new raw inputs.
@@ -23,9 +23,9 @@ import numpy as np
 from . import datasets
 from .datasets.files import DatasetFileError, NotTextError, _is_number, detect_delimiter
 
-__all__ = ["Split", "DataSpecError", "USER_ERRORS", "NAMED", "FILE_FORMS", "load",
+__all__ = ["Split", "DataSpecError", "USER_ERRORS", "NAMED", "FILE_FORMS", "DIR_PREFIXES", "load",
            "apply_scaling", "describe_scaling", "check_trainable", "read_inputs", "resolve",
-           "same", "is_file", "label_name", "input_warning"]
+           "same", "is_file", "label_name", "input_warning", "PIXELS"]
 
 
 class DataSpecError(ValueError):
@@ -60,7 +60,14 @@ FILE_FORMS = {
                 "the delimiter is detected)",
     "PATH.npz": "your NumPy archive: arrays x (inputs) and y (labels)",
     "mnist:DIR": "MNIST-format IDX files in DIR (train-* and t10k-*)",
+    "images:DIR": "your PNG/JPEG images, one subfolder per class (DIR/train/ and DIR/test/ if "
+                  "you split them); needs Pillow",
+    "cifar:DIR": "CIFAR-10 binary files in DIR (data_batch_1..5.bin, test_batch.bin) or "
+                 "the cifar-10-binary.tar.gz itself",
 }
+# the forms that name a directory (or archive) after a prefix
+DIR_PREFIXES = ("mnist:", "images:", "cifar:")
+PIXELS = {"kind": "scale", "factor": 1.0 / 255.0, "note": "pixel values 0-255"}
 _TABLES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
 
 
@@ -240,6 +247,93 @@ def _load_mnist(spec):
     return X, y, Xt, yt
 
 
+def _prefixed(spec):
+    """(prefix, path) of a spec such as mnist:DIR, or (None, spec)."""
+    for prefix in DIR_PREFIXES:
+        if spec.startswith(prefix):
+            return prefix, spec[len(prefix):]
+    return None, spec
+
+
+def _image_files(spec, root):
+    """(classes, [(path, class index)]) of the class folders under root."""
+    try:
+        classes, index = datasets.find_classes(root)
+        return classes, datasets.make_dataset(root, index, extensions=datasets.IMG_EXTENSIONS)
+    except FileNotFoundError as e:
+        raise DataSpecError(f"{spec}: {e}") from None
+
+
+def _image_format(spec, samples):
+    """((h, w), channels, about) that every image is brought to: the most common size (the
+    first found among equals), 1 channel when every image is gray, else 3."""
+    from .datasets.images import _GRAY_MODES, _READ_ERRORS
+    from .transforms.image import PIL_HINT, require_pil
+
+    try:
+        Image = require_pil(spec)
+    except ImportError:
+        raise DataSpecError(f"{spec}: reading images needs Pillow, which is not installed: "
+                            f"{PIL_HINT}") from None
+    sizes, gray = {}, True
+    for path, _ in samples:
+        try:
+            with Image.open(path) as img:  # reads the header only
+                w, h = img.size
+                gray = gray and img.mode in _GRAY_MODES
+        except (*_READ_ERRORS, Image.DecompressionBombError) as e:
+            raise DataSpecError(f"{spec}: cannot read the image {path}: {e}") from None
+        sizes[(h, w)] = sizes.get((h, w), 0) + 1
+    size = max(sizes, key=sizes.get)  # dicts keep insertion order: ties go to the first
+    channels = 1 if gray else 3
+    others = len(samples) - sizes[size]
+    about = f"{len(samples)} images, {channels} channel{'s' if channels > 1 else ''}, " \
+        f"{size[0]}x{size[1]} pixels"
+    if others:
+        about += f" (the most common size; {others} other images resized to it)"
+    return size, channels, about
+
+
+def _load_images(spec):
+    """(X, y, X_test or None, y_test, classes, about) of `images:DIR`: raw 0-255 pixels
+    (N, C, H, W); the test part is DIR/test when DIR holds train/ and test/ folders."""
+    root = os.path.expanduser(_prefixed(spec)[1])
+    if not os.path.isdir(root):
+        what = "is a file; expected a directory" if os.path.exists(root) else "does not exist"
+        raise DataSpecError(f"{spec}: {root} {what} (a folder with one subfolder of images "
+                            f"per class)")
+    parts = [os.path.join(root, part) for part in ("train", "test")]
+    given = all(os.path.isdir(part) for part in parts)
+    found = [_image_files(spec, part) for part in (parts if given else [root])]
+    size, channels, about = _image_format(spec, [s for _, samples in found for s in samples])
+    arrays = []
+    for part in parts if given else [root]:
+        X, y, classes = datasets.load_image_folder(part, size=size, channels=channels)
+        arrays.append((np.rint(X * np.float32(255.0)), y, classes))
+    (X, y, classes), test = arrays[0], arrays[1:]
+    about = f"{spec}: {about}, {len(classes)} classes"
+    if not test:
+        return X, y, None, None, classes, about + " (test part cut from them)"
+    Xt, yt, test_classes = test[0]
+    extra = sorted(set(test_classes) - set(classes))
+    if extra:
+        raise DataSpecError(f"{spec}: test/ holds class folder(s) {', '.join(map(repr, extra))} "
+                            f"that train/ lacks; the model can only learn classes it trains on")
+    yt = np.asarray([classes.index(c) for c in test_classes], dtype=np.int64)[yt]
+    return X, y, Xt, yt, classes, about + " (train/ and test/ folders)"
+
+
+def _load_cifar(spec):
+    """(X, y, X_test, y_test, classes) of `cifar:DIR`: raw 0-255 pixels (N, 3, 32, 32)."""
+    path = os.path.expanduser(_prefixed(spec)[1])
+    if not os.path.exists(path):
+        raise DataSpecError(f"{spec}: {path} does not exist (expected a folder of CIFAR-10 "
+                            f"binary files, or the cifar-10-binary.tar.gz archive)")
+    X, y, classes = datasets.load_cifar10(path, split="train", normalize=False)
+    Xt, yt, _ = datasets.load_cifar10(path, split="test", normalize=False)
+    return X, y, Xt, yt, classes
+
+
 def _load_table(spec, delimiter):
     what = "load_csv"
     try:
@@ -281,7 +375,16 @@ def load(spec, seed=0, val_split=0.1, delimiter=None):
     elif spec.startswith("mnist:"):
         X, y, Xt, yt = _load_mnist(spec)
         split = Split(spec, X, y, Xt, yt, [str(i) for i in range(10)])
-        scaling = {"kind": "scale", "factor": 1.0 / 255.0, "note": "pixel values 0-255"}
+        scaling = dict(PIXELS)
+    elif spec.startswith("images:"):
+        X, y, Xt, yt, names, about = _load_images(spec)
+        split = _split(spec, X, y, seed, names) if Xt is None else \
+            Split(spec, X, y, Xt, yt, names)
+        scaling = dict(PIXELS)
+    elif spec.startswith("cifar:"):
+        X, y, Xt, yt, names = _load_cifar(spec)
+        split = Split(spec, X, y, Xt, yt, names)
+        scaling = dict(PIXELS)
     elif spec.lower().endswith(_TABLES):
         X, y, names, about = _load_table(spec, delimiter)
         if y is None:
@@ -298,7 +401,7 @@ def load(spec, seed=0, val_split=0.1, delimiter=None):
     else:
         known = ", ".join(NAMED)
         raise DataSpecError(f"unknown dataset {spec!r}: expected one of {known}, a PATH.csv "
-                            f"(or .tsv), a PATH.npz or mnist:DIR")
+                            f"(or .tsv), a PATH.npz, mnist:DIR, images:DIR or cifar:DIR")
     split.about = about
     _cut_validation(split, val_split, seed)
     if scaling is None:
@@ -324,25 +427,24 @@ def _cut_validation(split, fraction, seed):
 
 
 def is_file(spec):
-    """Whether `--data spec` names a file or directory (PATH.csv, PATH.npz, mnist:DIR)."""
-    return spec.startswith("mnist:") or spec.lower().endswith(_TABLES + (".npz",))
+    """Whether `--data spec` names a file or directory (PATH.csv, PATH.npz, mnist:DIR,
+    images:DIR, cifar:DIR)."""
+    return _prefixed(spec)[0] is not None or spec.lower().endswith(_TABLES + (".npz",))
 
 
 def resolve(spec):
     """`spec` with a file's path made absolute, so a run can name its data from anywhere."""
-    if spec.startswith("mnist:"):
-        return "mnist:" + os.path.abspath(os.path.expanduser(spec[len("mnist:"):]))
-    if is_file(spec):
-        return os.path.abspath(os.path.expanduser(spec))
-    return spec
+    if not is_file(spec):
+        return spec
+    prefix, path = _prefixed(spec)
+    return (prefix or "") + os.path.abspath(os.path.expanduser(path))
 
 
 def same(a, b):
     """Whether two `--data` specs name the same data (files compared by resolved path)."""
     if is_file(a) and is_file(b):
-        return a.startswith("mnist:") == b.startswith("mnist:") and \
-            os.path.realpath(resolve(a).removeprefix("mnist:")) == \
-            os.path.realpath(resolve(b).removeprefix("mnist:"))
+        (prefix_a, path_a), (prefix_b, path_b) = _prefixed(resolve(a)), _prefixed(resolve(b))
+        return prefix_a == prefix_b and os.path.realpath(path_a) == os.path.realpath(path_b)
     return a == b
 
 
