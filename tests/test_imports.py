@@ -21,7 +21,7 @@ PKG_DIR = os.path.dirname(groundup.__file__)
 # rank of each top-level part of the package: a module may import parts of its own or a lower
 # rank, never a higher one; optim and data (same rank) are independent of each other
 RANK = {
-    "backend": 0, "blas": 0, "threads": 0,
+    "backend": 0, "blas": 0, "threads": 0, "allocator": 0,
     "autograd": 1, "tensor": 1, "random": 1, "creation": 1, "gradcheck": 1,
     "dtypes": 1, "cuda": 1, "mps": 1, "accelerator": 1, "backends": 1,  # device/dtype surface
     "ops": 2, "kernels": 2,

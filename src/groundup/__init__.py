@@ -25,6 +25,7 @@ from . import (
     serialization,
     utils,
 )
+from . import allocator as _allocator
 from .autograd import (
     Function,
     enable_grad,
@@ -44,6 +45,7 @@ from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from .tensor import Tensor
 from .threads import get_num_threads, set_num_threads
 
+_allocator.configure()  # keep freed memory in the process: no page faults in training steps
 autograd.gradcheck = gradcheck  # torch.autograd.gradcheck's place (autograd cannot import it)
 
 __version__ = "0.1.0"
