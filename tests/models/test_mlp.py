@@ -76,8 +76,8 @@ def test_build_save_and_load_round_trip(tmp_path):
 
 
 def test_build_errors():
-    with pytest.raises(KeyError, match="unknown model 'resnet'"):
-        gu.models.build("resnet")
+    with pytest.raises(KeyError, match="unknown model 'nosuchmodel'"):
+        gu.models.build("nosuchmodel")
     with pytest.raises(TypeError, match="unknown config field"):
         gu.models.build("mlp", width=3)
 

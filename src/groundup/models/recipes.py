@@ -55,6 +55,19 @@ RECIPES = {
                   weight_decay=1e-2, schedule="cosine"),
     "logreg": Recipe(data="digits", epochs=30, batch_size=32, lr=1e-2, optimizer="adam",
                      weight_decay=0.0, schedule="constant"),
+    # digits (val split 0.1), seeds 0-4: 98.6-99.2% test accuracy with the best model (98.3-98.9%
+    # with the last), about 15 s (the mlp's settings, 30 epochs at lr 2e-3, weight decay 0.01
+    # and no label smoothing, give 95-97%). Also the MNIST default: `--data mnist:DIR --epochs 3`
+    # is ~2,800 steps of batch 64, and the schedule spans the 3 epochs.
+    "lenet": Recipe(data="digits", epochs=200, batch_size=64, lr=5e-3, optimizer="adamw",
+                    weight_decay=0.2, schedule="cosine", label_smoothing=0.2),
+    # digits, seeds 0-2: 98.9-99.2% test accuracy (best and last model), about 15-20 s
+    # (lr 5e-3: 98.3-99.2% on digits, but a slow, unsteady start on 32x32x3 images)
+    "cnn": Recipe(data="digits", epochs=40, batch_size=64, lr=2e-3, optimizer="adamw",
+                  weight_decay=0.2, schedule="cosine", label_smoothing=0.2),
+    # digits, seeds 0-2: 99.2-99.4% test accuracy (best and last model), about 75 s
+    "resnet": Recipe(data="digits", epochs=40, batch_size=64, lr=5e-3, optimizer="adamw",
+                     weight_decay=0.2, schedule="cosine", label_smoothing=0.2),
 }
 
 

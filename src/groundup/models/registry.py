@@ -22,7 +22,10 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .. import io
+from .cnn import CNN, CNNConfig
+from .lenet import LeNet, LeNetConfig
 from .mlp import MLP, LogisticRegression, LogRegConfig, MLPConfig
+from .resnet import ResNet, ResNetConfig
 
 
 @dataclass
@@ -47,6 +50,18 @@ MODELS = {
         "logreg", LogisticRegression, LogRegConfig,
         "multinomial logistic regression (no hidden layer)",
         data_fields={"in_features": "features", "out_features": "classes"},
+    ),
+    "lenet": ModelSpec(
+        "lenet", LeNet, LeNetConfig, "LeNet-5 convolutional network (LeCun et al. 1998)",
+        data_fields={"input_shape": "input_shape", "num_classes": "classes"},
+    ),
+    "cnn": ModelSpec(
+        "cnn", CNN, CNNConfig, "small VGG-style convolutional network with BatchNorm, dropout",
+        data_fields={"input_shape": "input_shape", "num_classes": "classes"},
+    ),
+    "resnet": ModelSpec(
+        "resnet", ResNet, ResNetConfig, "small residual network (He et al. 2016)",
+        data_fields={"input_shape": "input_shape", "num_classes": "classes"},
     ),
 }
 
