@@ -4,6 +4,7 @@ from .activation import *  # noqa: F403
 from .activation_piecewise import *  # noqa: F403
 from .activation_smooth import *  # noqa: F403
 from .adaptive_pool import *  # noqa: F403
+from .attention import *  # noqa: F403
 from .compare import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .dropout import *  # noqa: F403
@@ -16,6 +17,7 @@ from .instance_norm import *  # noqa: F403
 from .join import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .loss import *  # noqa: F403
+from .multihead_attention import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .numeric import *  # noqa: F403
 from .pnorm import *  # noqa: F403
@@ -24,6 +26,7 @@ from .pool import *  # noqa: F403
 from .recurrent import *  # noqa: F403
 from .reduce import *  # noqa: F403
 from .resample import *  # noqa: F403
+from .rms_norm import *  # noqa: F403
 from .scan import *  # noqa: F403
 from .scatter import *  # noqa: F403
 from .shape import *  # noqa: F403

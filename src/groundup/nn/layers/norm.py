@@ -1,5 +1,5 @@
 """Normalisation layers: BatchNorm1d/2d/3d, InstanceNorm1d/2d, LayerNorm, GroupNorm (fused ops in
-ops/normalization.py)."""
+ops/normalization.py), RMSNorm (ops/rms_norm.py)."""
 
 import warnings
 
@@ -13,7 +13,7 @@ from .. import init
 from ..module import Module, Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
-           "LayerNorm", "GroupNorm"]
+           "LayerNorm", "GroupNorm", "RMSNorm"]
 
 
 def _float_dtype(dtype):
@@ -317,3 +317,51 @@ class GroupNorm(Module):
     def extra_repr(self):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalisation over the last dimensions of each sample.
+
+    y = x / sqrt(mean(x^2) + eps) * weight, the mean over the trailing `normalized_shape`
+    dimensions (LayerNorm without the centring and the bias).
+
+    Args:
+        normalized_shape: int or tuple, the trailing shape to normalise over.
+        eps: added to the mean square; None (default) uses the input dtype's machine
+            epsilon, as PyTorch.
+        elementwise_affine: learn weight (default True).
+    Shape: (*, *normalized_shape) -> the same.
+    Attributes: weight: normalized_shape, ones.
+    Example:
+        norm = RMSNorm(64)
+        y = norm(gu.randn(8, 10, 64))
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        self.weight = (Parameter(empty(self.normalized_shape, dtype=_float_dtype(dtype),
+                                       device=device)) if elementwise_affine else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        ns = self.normalized_shape
+        if x.ndim < len(ns) or tuple(x.shape[x.ndim - len(ns):]) != ns:
+            raise ValueError(f"{self!r}: expected input (..., {', '.join(map(str, ns))}), "
+                             f"got {tuple(x.shape)}")
+        return F.rms_norm(x, ns, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
