@@ -197,6 +197,43 @@ def check_sequence_args(name, x, batch_first, weights, states):
                             f"{dtype}")
 
 
+def frozen_steps(lengths, T, reverse):
+    """For variable-length batches: per processing step k, the columns whose sequence has no
+    time step there, or None where every column has one (also for lengths None).
+
+    Column b holds a sequence of lengths[b] <= T steps, t = 0 .. lengths[b] - 1. At a step
+    without one its state is frozen: h (and c) are copied from the step before, so the
+    forward direction keeps its state from its last step on, and the reverse direction keeps
+    h0 until it reaches its last step. With lengths in decreasing order (a packed batch) the
+    frozen columns of every step are a suffix, given as a slice; otherwise a boolean mask.
+    """
+    if lengths is None:
+        return None
+    B = len(lengths)
+    decreasing = bool(np.all(lengths[:-1] >= lengths[1:]))
+    steps = []
+    for k in range(T):
+        t = T - 1 - k if reverse else k
+        if decreasing:
+            active = int(np.count_nonzero(lengths > t))
+            steps.append(None if active == B else slice(active, None))
+        else:
+            mask = lengths <= t
+            steps.append(mask if mask.any() else None)
+    return steps if any(s is not None for s in steps) else None
+
+
+def carry_frozen(dY, k, frozen, dh_prev):
+    """Backward of a frozen step (h_k = h_{k-1}): its columns' dh passes on unchanged, into
+    dY[k - 1], or into dh_prev (the gradient of h0) at k = 0."""
+    fz = frozen[k]
+    if fz is not None:
+        if k > 0:
+            dY[k - 1][:, fz] += dY[k][:, fz]
+        else:
+            dh_prev[:, fz] += dY[0][:, fz]
+
+
 def split_weight_grad(xp, dW, P, I):
     """The gradients inside dW (G, P+I+1) = [dW_hh | dW_ih | db] as contiguous arrays."""
     return (xp.ascontiguousarray(dW[:, :P]), xp.ascontiguousarray(dW[:, P:P + I]),

@@ -7,6 +7,7 @@ from .common import quiet
 from .recurrent_common import (
     Kept,
     SequenceFn,
+    frozen_steps,
     public,
     release,
     scratch,
@@ -39,6 +40,10 @@ class GRUFn(SequenceFn):
         db_ih = sum [da_r; da_z; da_n]         db_hh = sum [da_r; da_z; dq]
         dx = W_ih^T [da_r; da_z; da_n] (after the loop, one GEMM, only when x needs it)
 
+    Variable lengths (lengths (B,), each <= T): a column's state is frozen at the steps its
+    sequence does not have (recurrent_common.frozen_steps): h' = h there, kept as z = 1 and
+    the other factors 0, so the backward's dh = dh' z passes it on unchanged with no da.
+
     Implementation (feature-major, see recurrent_common). The n gate needs W_hn h + b_hn
     apart from its input half, so the GRU does not fold everything into one GEMM:
     - the input side of all steps is one batched GEMM before the loop,
@@ -59,15 +64,15 @@ class GRUFn(SequenceFn):
     """
 
     @staticmethod
-    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_first, reverse):
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_first, reverse, lengths=None):
         ctx.set_materialize_grads(False)  # an unused output's gradient arrives as None
         arrays = [None if t is None else t.array for t in (x, h0, w_ih, w_hh, b_ih, b_hh)]
-        return SequenceFn.wrap(*gru_forward(ctx, *arrays, batch_first, reverse))
+        return SequenceFn.wrap(*gru_forward(ctx, *arrays, batch_first, reverse, lengths))
 
     @staticmethod
     def backward(ctx, dy, dh_n):
         grads = gru_backward(ctx, *[None if g is None else g.array for g in (dy, dh_n)])
-        return grads + (None, None)
+        return grads + (None, None, None)
 
 
 def _input_weight(xp, w_ih, b_ih, b_hh):
@@ -83,7 +88,7 @@ def _input_weight(xp, w_ih, b_ih, b_hh):
     return Wx
 
 
-def gru_forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_first, reverse):
+def gru_forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_first, reverse, lengths=None):
     """The forward loop on arrays; keeps what gru_backward needs on ctx."""
     xp = ctx.xp
     H, I = w_hh.shape[1], w_ih.shape[1]
@@ -101,6 +106,7 @@ def gru_forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_first, reverse):
     s = xp.empty((3 * H, B), dtype)
     n, d, e = xp.empty((H, B), dtype), xp.empty((H, B), dtype), xp.empty((H, B), dtype)
     rz, r, z, q = s[:2 * H], s[:H], s[H:2 * H], s[2 * H:]
+    frozen = frozen_steps(lengths, T, reverse)
     with quiet(xp):  # exp(-a) = inf for a << 0 gives sigmoid 0: right
         for k in range(T):
             xp.matmul(Whs, Z[:H, k], out=s)  # [-W_hr h; -W_hz h; W_hn h]
@@ -131,6 +137,11 @@ def gru_forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_first, reverse):
                 Fr *= Fn
                 Fr *= q  # (1 - z)(1 - n^2) q r (1 - r)
                 xp.copyto(Fk[4 * H:], z)
+            if frozen is not None and (fz := frozen[k]) is not None:
+                Z[:H, k + 1][:, fz] = Z[:H, k][:, fz]  # no step here: h stays
+                if keep:
+                    F[k][:4 * H][:, fz] = 0
+                    F[k][4 * H:][:, fz] = 1  # z = 1: dh = dh'
     release(Gx)
     y, h_n = public(Z[:H, 1:], batch_first, reverse), Z[:H, T].T.copy()
     if not keep:

@@ -7,6 +7,8 @@ from .common import quiet
 from .recurrent_common import (
     Kept,
     SequenceFn,
+    carry_frozen,
+    frozen_steps,
     public,
     release,
     scratch,
@@ -40,6 +42,11 @@ class LSTMFn(SequenceFn):
         [dW_hh | dW_ih | db] = sum_t da [h; x; 1]^T     db_ih = db_hh = db
         dW_hr = sum_t dh' m^T        dx = W_ih^T da   (only when x needs a gradient)
 
+    Variable lengths (lengths (B,), each <= T): a column's h and c are frozen at the steps its
+    sequence does not have (recurrent_common.frozen_steps): h' = h, c' = c there, so the kept
+    factors are 0 (no da, no dm into dc) but f = 1 (dc passes), m is kept as 0 (no dW_hr), and
+    dh' passes to dh unchanged.
+
     Implementation (feature-major, (4H, B) per step, see recurrent_common):
     - the step's GEMM uses W = [W_hh | W_ih | b_ih + b_hh] with its rows scaled by -1 (i, f, o)
       and -2 (g), so ONE exp over all 4H rows gives every gate:
@@ -54,19 +61,21 @@ class LSTMFn(SequenceFn):
     """
 
     @staticmethod
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first, reverse):
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first, reverse,
+                lengths=None):
         ctx.set_materialize_grads(False)  # an unused output's gradient arrives as None
         arrays = [None if t is None else t.array for t in (x, h0, c0, w_ih, w_hh, b_ih, b_hh,
                                                              w_hr)]
-        return SequenceFn.wrap(*lstm_forward(ctx, *arrays, batch_first, reverse))
+        return SequenceFn.wrap(*lstm_forward(ctx, *arrays, batch_first, reverse, lengths))
 
     @staticmethod
     def backward(ctx, dy, dh_n, dc_n):
         grads = lstm_backward(ctx, *[None if g is None else g.array for g in (dy, dh_n, dc_n)])
-        return grads + (None, None)
+        return grads + (None, None, None)
 
 
-def lstm_forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first, reverse):
+def lstm_forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first, reverse,
+                 lengths=None):
     """The forward loop on arrays; keeps what lstm_backward needs on ctx."""
     xp = ctx.xp
     H, P, I = w_hh.shape[0] // 4, w_hh.shape[1], w_ih.shape[1]
@@ -81,6 +90,7 @@ def lstm_forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first, reve
     c = xp.zeros((H, B), dtype) if c0 is None else c0.T.copy()
     c_new, tc, s = xp.empty_like(c), xp.empty_like(c), xp.empty((4 * H, B), dtype)
     i, f, g, o = s[:H], s[H:2 * H], s[2 * H:3 * H], s[3 * H:]
+    frozen = frozen_steps(lengths, T, reverse)
     with quiet(xp):  # exp(-a) = inf for a << 0 gives sigmoid 0: right
         for k in range(T):
             xp.matmul(Ws, Z[:, k], out=s)
@@ -115,21 +125,34 @@ def lstm_forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first, reve
                 m = M[:, k]
                 xp.multiply(o, tc, out=m)
                 xp.matmul(w_hr, m, out=Z[:P, k + 1])  # h' = W_hr m
+            if frozen is not None and (fz := frozen[k]) is not None:
+                _freeze(Z, k, P, fz, c, c_new, F, M, keep, H)
             c, c_new = c_new, c
     y, h_n = public(Z[:P, 1:], batch_first, reverse), Z[:P, T].T.copy()
     if not keep:
         release(Z, M)
         return y, h_n, c.T.copy()
     ctx.kept = Kept((Z, F, M, W, None if w_hr is None else w_hr.copy()), (Z, F, M))
-    ctx.config = (H, P, I, batch_first, reverse, b_ih is not None)
+    ctx.config = (H, P, I, batch_first, reverse, b_ih is not None, frozen)
     return y, h_n, c.T.copy()
+
+
+def _freeze(Z, k, P, fz, c, c_new, F, M, keep, H):
+    """Columns fz have no step k: h and c stay; factors 0 but f = 1; m = 0."""
+    Z[:P, k + 1][:, fz] = Z[:P, k][:, fz]
+    c_new[:, fz] = c[:, fz]
+    if keep:
+        F[k][:5 * H][:, fz] = 0
+        F[k][5 * H:][:, fz] = 1
+    if M is not None:
+        M[:, k][:, fz] = 0
 
 
 def lstm_backward(ctx, dy, dh_n, dc_n):
     """BPTT on arrays: (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, dw_hr), None where unneeded."""
     xp = ctx.xp
     Z, F, M, W, w_hr = ctx.kept.values
-    H, P, I, batch_first, reverse, has_bias = ctx.config
+    H, P, I, batch_first, reverse, has_bias, frozen = ctx.config
     need_x, need_h0, need_c0 = ctx.needs_input_grad[:3]
     T, B, dtype = F.shape[0], F.shape[2], F.dtype
     dY = step_gradients(xp, dy, dh_n, T, P, B, dtype, batch_first, reverse)  # (T, P, B)
@@ -153,8 +176,13 @@ def lstm_backward(ctx, dy, dh_n, dc_n):
         if k > 0:
             xp.matmul(W_hh_T, dAk, out=dh_prev)
             dY[k - 1] += dh_prev
+            if frozen is not None:
+                carry_frozen(dY, k, frozen, None)
         elif need_h0:
-            dh0 = (W_hh_T @ dAk).T.copy()
+            dh0 = W_hh_T @ dAk
+            if frozen is not None:
+                carry_frozen(dY, 0, frozen, dh0)
+            dh0 = dh0.T.copy()
     dA2 = dA.reshape(4 * H, T * B)
     dw_ih = dw_hh = db_ih = db_hh = dw_hr = None
     if any(ctx.needs_input_grad[3:7]):  # one GEMM over all steps: [dW_hh | dW_ih | db]

@@ -5,6 +5,8 @@ whole sequence. Layout and the folded GEMM: ops/recurrent_common.py.
 from .recurrent_common import (
     Kept,
     SequenceFn,
+    carry_frozen,
+    frozen_steps,
     public,
     release,
     scratch,
@@ -30,6 +32,10 @@ class RNNFn(SequenceFn):
         dW_ih += da x^T   dW_hh += da h^T   db_ih = db_hh = sum over steps and batch of da
         dx = W_ih^T da            (after the loop, one GEMM, only when x needs it)
 
+    Variable lengths (lengths (B,), each <= T): a column's state is frozen at the steps its
+    sequence does not have (recurrent_common.frozen_steps): h' = h there, so act'(a) is kept
+    as 0 (no da) and dh' passes to dh unchanged.
+
     Implementation (feature-major, see recurrent_common): one GEMM per step,
     a = [W_hh | W_ih | b_ih + b_hh] @ [h; x; 1], whose activation is written straight into
     the next step's input; act'(a) is kept per step in F (T, H, B); the weight gradients are
@@ -37,18 +43,21 @@ class RNNFn(SequenceFn):
     """
 
     @staticmethod
-    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, batch_first, reverse):
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, batch_first, reverse,
+                lengths=None):
         ctx.set_materialize_grads(False)  # an unused output's gradient arrives as None
         arrays = [None if t is None else t.array for t in (x, h0, w_ih, w_hh, b_ih, b_hh)]
-        return SequenceFn.wrap(*rnn_forward(ctx, *arrays, nonlinearity, batch_first, reverse))
+        return SequenceFn.wrap(*rnn_forward(ctx, *arrays, nonlinearity, batch_first, reverse,
+                                            lengths))
 
     @staticmethod
     def backward(ctx, dy, dh_n):
         grads = rnn_backward(ctx, *[None if g is None else g.array for g in (dy, dh_n)])
-        return grads + (None, None, None)
+        return grads + (None, None, None, None)
 
 
-def rnn_forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, batch_first, reverse):
+def rnn_forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, batch_first, reverse,
+                lengths=None):
     """The forward loop on arrays; keeps what rnn_backward needs on ctx."""
     xp = ctx.xp
     H, I = w_hh.shape[1], w_ih.shape[1]
@@ -59,6 +68,7 @@ def rnn_forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, batch_first, r
     F = scratch(xp, (T, H, B), dtype) if keep else None  # act'(a), per step
     a = xp.empty((H, B), dtype)
     zero = xp.zeros((1, 1), dtype)  # np.maximum with an array, not a Python 0: the fast path
+    frozen = frozen_steps(lengths, T, reverse)
     for k in range(T):
         h = Z[:H, k + 1]  # where the next step reads it
         xp.matmul(W, Z[:, k], out=a)
@@ -71,12 +81,16 @@ def rnn_forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, batch_first, r
             xp.maximum(a, zero, out=h)
             if keep:
                 xp.greater(a, zero, out=F[k])  # [a > 0] as 0.0 / 1.0
+        if frozen is not None and (fz := frozen[k]) is not None:
+            h[:, fz] = Z[:H, k][:, fz]  # no step here: the state stays
+            if keep:
+                F[k][:, fz] = 0
     y, h_n = public(Z[:H, 1:], batch_first, reverse), Z[:H, T].T.copy()
     if not keep:
         release(Z)
         return y, h_n
     ctx.kept = Kept((Z, F, W), (Z, F))
-    ctx.config = (H, I, batch_first, reverse, b_ih is not None)
+    ctx.config = (H, I, batch_first, reverse, b_ih is not None, frozen)
     return y, h_n
 
 
@@ -84,7 +98,7 @@ def rnn_backward(ctx, dy, dh_n):
     """BPTT on arrays: (dx, dh0, dw_ih, dw_hh, db_ih, db_hh), None where unneeded."""
     xp = ctx.xp
     Z, F, W = ctx.kept.values
-    H, I, batch_first, reverse, has_bias = ctx.config
+    H, I, batch_first, reverse, has_bias, frozen = ctx.config
     need_x, need_h0 = ctx.needs_input_grad[:2]
     T, B, dtype = F.shape[0], F.shape[2], F.dtype
     dY = step_gradients(xp, dy, dh_n, T, H, B, dtype, batch_first, reverse)  # (T, H, B)
@@ -98,8 +112,13 @@ def rnn_backward(ctx, dy, dh_n):
         if k > 0:
             xp.matmul(W_hh_T, dAk, out=dh_prev)
             dY[k - 1] += dh_prev
+            if frozen is not None:
+                carry_frozen(dY, k, frozen, None)
         elif need_h0:
-            dh0 = (W_hh_T @ dAk).T.copy()
+            dh0 = W_hh_T @ dAk
+            if frozen is not None:
+                carry_frozen(dY, 0, frozen, dh0)
+            dh0 = dh0.T.copy()
     dA2 = dA.reshape(H, T * B)
     dw_ih = dw_hh = db_ih = db_hh = None
     if any(ctx.needs_input_grad[2:6]):  # one GEMM over all steps: [dW_hh | dW_ih | db]

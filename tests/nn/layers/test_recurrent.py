@@ -205,11 +205,10 @@ def test_errors_name_the_layer_and_shapes():
                                         r"the weight dtype float32"):
         nn.GRU(I, H)(gu.randn(T, B, I, dtype=gu.float64))
 
-    class Packed:
-        batch_sizes = None
-
-    with pytest.raises(TypeError, match="packed sequences are not supported yet"):
-        nn.GRU(I, H)(Packed())
+    packed = gu.nn.utils.rnn.pack_sequence([gu.randn(T, I), gu.randn(1, I)])
+    with pytest.raises(TypeError, match=r"GRUCell\(3, 4\): expected a Tensor, got a "
+                                        r"PackedSequence"):
+        nn.GRUCell(I, H)(packed)
     with pytest.raises(ValueError, match=r"LSTMCell\(3, 4\): expected input \(batch, 3\) "
                                          r".*got shape \(2, 5\)"):
         nn.LSTMCell(I, H)(gu.randn(B, 5))

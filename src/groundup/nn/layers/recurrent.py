@@ -2,21 +2,28 @@
 
 Each layer and direction is one fused primitive over the whole sequence (ops/recurrent.py:
 backpropagation through time written by hand); these modules stack them over layers and
-directions with PyTorch's signatures, parameter names, shapes and return values. The cells
-(RNNCell, LSTMCell, GRUCell) live in recurrent_cells.py.
+directions with PyTorch's signatures, parameter names, shapes and return values. A
+PackedSequence input (gu.nn.utils.rnn) runs each sequence for its own length: the batch is
+padded (time-major, sorted by decreasing length), every primitive gets the lengths and keeps a
+sequence's state frozen past its end, and the output is packed again. The cells (RNNCell,
+LSTMCell, GRUCell) live in recurrent_cells.py.
 """
 
 import math
 import numbers
 import warnings
 
+import numpy as np
+
 from ...backend import to_dtype
 from ...creation import empty
 from ...ops.common import as_tensor
+from ...ops.recurrent_packed import place_rows, take_rows
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
+from ..utils.rnn import PackedSequence
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU"]
 
@@ -25,7 +32,7 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 def recurrent_input(layer, input, weight=None):
     """The input as a Tensor, checked to have `weight`'s dtype when one is given; anything
-    else (a PackedSequence) gets a clear error."""
+    else (a PackedSequence where none is accepted) gets a clear error."""
     if not isinstance(input, Tensor):
         input = _convert(layer, input)
     if weight is not None and input.array.dtype != weight.array.dtype:
@@ -37,13 +44,13 @@ def recurrent_input(layer, input, weight=None):
 
 def _convert(layer, input):
     if hasattr(input, "batch_sizes"):
-        raise TypeError(f"{layer}: packed sequences are not supported yet; pass a padded "
-                        f"Tensor (seq, batch, features) instead")
+        raise TypeError(f"{layer}: expected a Tensor, got a PackedSequence (RNN, LSTM and GRU "
+                        f"take one as their input; a cell runs one step of a padded batch)")
     try:
         return as_tensor(input)
     except Exception:
-        raise TypeError(f"{layer}: expected a Tensor input, got {type(input).__name__} "
-                        f"(packed sequences are not supported yet)") from None
+        raise TypeError(f"{layer}: expected a Tensor input, got {type(input).__name__}") \
+            from None
 
 
 class RNNBase(Module):
@@ -169,9 +176,11 @@ class RNNBase(Module):
                              f"batch {batch}, got {tuple(state.shape)}")
         return state if batched else state.unsqueeze(1)
 
-    def _run(self, x, h0, c0):
-        """Every layer and direction: (output, [h_n per layer/direction], [c_n ...])."""
+    def _run(self, x, h0, c0, lengths=None, batch_first=None):
+        """Every layer and direction: (output, [h_n per layer/direction], [c_n ...]).
+        lengths (B,): each column's sequence length (a variable-length batch)."""
         D = 2 if self.bidirectional else 1
+        batch_first = self.batch_first if batch_first is None else batch_first
         hs, cs = [], []
         for layer in range(self.num_layers):
             outs = []
@@ -183,15 +192,15 @@ class RNNBase(Module):
                 if self.mode == "LSTM":
                     c = None if c0 is None else c0[idx]
                     y, (h, c) = F.lstm_sequence(x, (h, c), w_ih, w_hh, b_ih, b_hh, w_hr,
-                                                self.batch_first, reverse)
+                                                batch_first, reverse, lengths)
                     cs.append(c)
                 elif self.mode == "GRU":
-                    y, h = F.gru_sequence(x, h, w_ih, w_hh, b_ih, b_hh, self.batch_first,
-                                          reverse)
+                    y, h = F.gru_sequence(x, h, w_ih, w_hh, b_ih, b_hh, batch_first,
+                                          reverse, lengths)
                 else:
                     y, h = F.rnn_sequence(x, h, w_ih, w_hh, b_ih, b_hh,
                                           "tanh" if self.mode == "RNN_TANH" else "relu",
-                                          self.batch_first, reverse)
+                                          batch_first, reverse, lengths)
                 outs.append(y)
                 hs.append(h)
             x = outs[0] if D == 1 else F.cat(outs, -1)
@@ -199,15 +208,20 @@ class RNNBase(Module):
                 x = F.dropout(x, self.dropout, True)
         return x, hs, cs
 
-    def forward(self, input, hx=None):
-        """(output, h_n), or (output, (h_n, c_n)) for an LSTM; hx: h0, or (h0, c0) for an
-        LSTM, or None (zeros)."""
-        h0, c0 = hx, None
+    def _split_hx(self, hx):
         if self.mode == "LSTM" and hx is not None:
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
                 raise TypeError(f"{self._layer_name()}: hx must be a tuple (h0, c0), got "
                                 f"{type(hx).__name__}")
-            h0, c0 = hx
+            return hx
+        return hx, None
+
+    def forward(self, input, hx=None):
+        """(output, h_n), or (output, (h_n, c_n)) for an LSTM; hx: h0, or (h0, c0) for an
+        LSTM, or None (zeros). input may be a PackedSequence: output is then one too."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
+        h0, c0 = self._split_hx(hx)
         x, batched = self._check_input(input)
         batch = x.shape[0] if self.batch_first else x.shape[1]
         h0 = self._check_state(h0, "h0", self.proj_size or self.hidden_size, batch, batched)
@@ -220,6 +234,42 @@ class RNNBase(Module):
             h_n = h_n.squeeze(1)
             c_n = None if c_n is None else c_n.squeeze(1)
         return (y, (h_n, c_n)) if self.mode == "LSTM" else (y, h_n)
+
+    def _forward_packed(self, packed, hx):
+        """A PackedSequence through every layer: its data placed in a padded (T, B, I) batch
+        (sorted columns), the primitives run with the lengths, the output packed again. hx and
+        h_n are in the original batch order (permuted as PackedSequence's indices say)."""
+        name = self._layer_name()
+        data = recurrent_input(name, packed.data, self.weight_ih_l0)
+        if data.ndim != 2 or data.shape[1] != self.input_size:
+            raise ValueError(f"{name}: expected packed data of shape (sum of lengths, "
+                             f"{self.input_size}) (input_size={self.input_size}), got "
+                             f"{tuple(data.shape)}")
+        batch_sizes = packed.batch_sizes.array.astype(np.int64)
+        T, B = batch_sizes.size, int(batch_sizes[0])
+        if data.shape[0] != int(batch_sizes.sum()):
+            raise ValueError(f"{name}: packed data has {data.shape[0]} rows but its "
+                             f"batch_sizes add up to {int(batch_sizes.sum())}")
+        t, b = np.nonzero(np.arange(B)[None, :] < batch_sizes[:, None])  # rows of data
+        rows = t * B + b
+        lengths = np.count_nonzero(batch_sizes[:, None] > np.arange(B)[None, :], axis=0)
+        x = place_rows(data, rows, T * B).reshape(T, B, self.input_size)
+        h0, c0 = self._split_hx(hx)
+        h0 = self._check_state(h0, "h0", self.proj_size or self.hidden_size, B, True)
+        c0 = self._check_state(c0, "c0", self.hidden_size, B, True)
+        order, inverse = packed.sorted_indices, packed.unsorted_indices
+        if order is not None:
+            h0 = None if h0 is None else h0[:, order.array]
+            c0 = None if c0 is None else c0[:, order.array]
+        y, hs, cs = self._run(x, h0, c0, lengths, batch_first=False)
+        out = PackedSequence(take_rows(y.reshape(T * B, y.shape[2]), rows), packed.batch_sizes,
+                             order, inverse)
+        h_n = _stack(hs)
+        c_n = _stack(cs) if cs else None
+        if inverse is not None:
+            h_n = h_n[:, inverse.array]
+            c_n = None if c_n is None else c_n[:, inverse.array]
+        return (out, (h_n, c_n)) if self.mode == "LSTM" else (out, h_n)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
@@ -255,7 +305,9 @@ class RNN(RNNBase):
         bidirectional: also run each layer from the last step to the first.
     Shape: input (L, N, H_in) (or (N, L, H_in); unbatched (L, H_in)), h0 (D*num_layers, N, H)
         (optional, zeros) -> output (L, N, D*H), h_n (D*num_layers, N, H); D = 2 if
-        bidirectional else 1.
+        bidirectional else 1. input may be a PackedSequence (gu.nn.utils.rnn: sequences of
+        different lengths): output is then one too, and h_n holds each sequence's state
+        after its own last step (padding neither changes anything nor gets a gradient).
     Attributes: weight_ih_l{k} (H, H_in or D*H), weight_hh_l{k} (H, H), bias_ih_l{k},
         bias_hh_l{k} (H,), suffix _reverse for the backward direction; all
         U(-1/sqrt(H), 1/sqrt(H)).

@@ -12,9 +12,9 @@ import warnings
 
 import numpy as np
 
-from .. import ops
-from ..backend import array_module
-from ..tensor import Tensor
+from ... import ops
+from ...backend import array_module
+from ...tensor import Tensor
 
 __all__ = [
     "clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
