@@ -25,6 +25,7 @@ RANK = {
     "autograd": 1, "tensor": 1, "random": 1, "creation": 1, "gradcheck": 1,
     "dtypes": 1, "cuda": 1, "mps": 1, "accelerator": 1, "backends": 1,  # device/dtype surface
     "ops": 2, "kernels": 2,
+    "distributed": 2,  # process group, collectives on Tensors; nn.parallel and train use it
     "nn": 3,
     "optim": 4, "data": 4, "utils": 4,  # utils.data is an alias of data
     "train": 5, "io": 5, "serialization": 5, "viz": 5, "models": 5,

@@ -17,6 +17,7 @@ from . import (
     backends,
     cuda,
     data,
+    distributed,
     kernels,
     mps,
     nn,

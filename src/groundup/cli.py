@@ -87,6 +87,7 @@ def _train_parser(sub):
                    help="hidden widths of mlp, e.g. 256,128 (default: 256,128)")
     g.add_argument("--delimiter", metavar="C",
                    help="column separator of a CSV (default: detected among , ; tab |)")
+    _task_options(t)
     r = t.add_argument_group("the run")
     r.add_argument("--config", metavar="FILE",
                    help="settings from a JSON file such as a run's config.json (the command "
@@ -107,6 +108,30 @@ def _train_parser(sub):
                         "shared with other groundup processes)")
     r.add_argument("--no-progress", action="store_true",
                    help="no progress bar, only the per-epoch lines")
+    r.add_argument("--nproc", type=int, metavar="N",
+                   help="train on N processes, data-parallel over MPI (mpiexec; each takes "
+                        "1/N of every batch and one thread unless --threads); needs "
+                        'pip install "groundup[mpi]"')
+    r.add_argument("--hostfile", metavar="FILE",
+                   help="with --nproc: the machines to run on, passed to mpiexec -f")
+
+
+def _task_options(t):
+    """--NAME for each setting that only some kinds of model take (`--beta` for vae)."""
+    from .commands import tasks
+    from .models import registry
+
+    found = tasks.all_options()
+    if not found:
+        return
+    g = t.add_argument_group("settings of some kinds of model only")
+    for key, (opt, users) in found.items():
+        names = [m for m in registry.list_models()
+                 if getattr(registry.get(m), "task", "classify") in users]
+        extra = {"choices": opt.choices} if opt.choices else {"metavar": key.upper()}
+        g.add_argument("--" + key.replace("_", "-"), type=opt.type, **extra,
+                       help=f"{opt.help} ({', '.join(names) or ' '.join(users)}; default: "
+                            f"{opt.default})")
 
 
 def _parser():
@@ -138,6 +163,24 @@ def _parser():
     pr.add_argument("--delimiter", metavar="C", help="column separator of a CSV (default: "
                                                      "detected)")
 
+    sa = sub.add_parser("sample", help="generate from a trained model: text from a language "
+                                       "model, images from a generative one")
+    sa.add_argument("dir", help="the run's folder, e.g. runs/latest")
+    sa.add_argument("--checkpoint", **which)
+    sa.add_argument("--out", metavar="PATH", help="where to write (default: in DIR; text is "
+                                                  "printed)")
+    sa.add_argument("--num", type=int, metavar="N", help="how many samples (images in the "
+                                                         "grid, texts)")
+    sa.add_argument("--length", type=int, metavar="N", help="characters or tokens to write "
+                                                            "(text)")
+    sa.add_argument("--prompt", help="the text to continue (text)")
+    sa.add_argument("--temperature", type=float, metavar="T",
+                    help="divide the logits by T before sampling: below 1 is safer, above "
+                         "is wilder (default: 1)")
+    sa.add_argument("--top-k", type=int, metavar="K",
+                    help="sample among the K likeliest tokens only (default: all)")
+    sa.add_argument("--seed", type=int, default=0, help="(default: 0)")
+
     ru = sub.add_parser("runs", help=f"list the runs under {RUNS}/ (or DIR)")
     ru.add_argument("dir", nargs="?", default=RUNS, help=f"folder of runs (default: {RUNS})")
 
@@ -160,6 +203,7 @@ def _error(command, message):
 def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # train --nproc relaunches it
     if args.command is None:
         parser.print_help()
         return 2

@@ -318,6 +318,17 @@ class Tensor:
             self._hooks.append(hook)
         return hook
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call `hook(tensor)` in each backward pass once this leaf's .grad holds the pass's
+        whole gradient (while the rest of the pass runs); returns a handle with remove()."""
+        if self._ctx is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad hooks "
+                               "cannot be registered on non-leaf tensors")
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook on a tensor that does not "
+                               "require grad")
+        return autograd.gradients.add_post_accumulate_hook(self, hook)
+
     def retain_grad(self):
         """Keep `.grad` for this non-leaf tensor after backward (leaves always keep it)."""
         if not self.requires_grad:

@@ -9,7 +9,7 @@ import pytest
 
 import groundup as gu
 from groundup import nn
-from groundup.commands.train import cnn_plots
+from groundup.commands.tasks import cnn_plots
 from groundup.data import spec
 from groundup.models import recipes, registry
 

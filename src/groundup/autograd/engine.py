@@ -12,6 +12,12 @@ A leaf's first gradient of a pass is summed out of place and stored into
 no two leaves, and no leaf and a pending gradient, ever share one array; a
 leaf that already has a .grad (and no hooks) accumulates into it in place.
 `grad()` runs the same pass but hands the gradients back instead.
+
+A leaf with post-accumulate-grad hooks (Tensor.register_post_accumulate_grad_hook)
+has its .grad stored as soon as the last of its uses in the graph has delivered,
+and its hooks called then, while the rest of the pass runs (data-parallel
+training starts communicating a gradient there). `queue_callback(fn)`, called
+during a pass (from a hook), runs `fn()` once the pass has stored every gradient.
 """
 
 import itertools
@@ -22,11 +28,20 @@ from ..backend import array_module
 from . import gradients as _gradients
 from . import versions as _versions
 from .function import _as_array, _fn_name, _OutputGrads
-from .gradients import _fit_grad, _owned, _run_hooks, _store_grad, _store_leaf, _store_retained
+from .gradients import (
+    _fit_grad,
+    _owned,
+    _post_hooks_of,
+    _run_hooks,
+    _store_grad,
+    _store_leaf,
+    _store_retained,
+)
 
 _Tensor = None  # the Tensor class; tensor.py registers it (it imports this package)
 _ndarray = np.ndarray
 _NONES = itertools.repeat(None)  # the input gradients of a node that no gradient reached
+_queued = None  # while a pass runs: the callbacks to run at its end (queue_callback)
 
 
 def _register_tensor_type(cls):
@@ -95,7 +110,32 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
+def queue_callback(callback):
+    """Run `callback()` (no arguments) when the backward pass running now has stored every
+    gradient; callable only during a pass (from a gradient hook), as PyTorch's engine's."""
+    if _queued is None:
+        raise RuntimeError("queue_callback: no backward pass is running; call it from a "
+                           "gradient hook during backward()")
+    if not callable(callback):
+        raise TypeError(f"queue_callback: expected a function, got {type(callback).__name__}")
+    _queued.append(callback)
+
+
 def _backprop(roots, retain_graph, owners, inputs=None, accumulate=True):
+    """`_walk`, then the callbacks queued during it (queue_callback), in order."""
+    global _queued
+    outer, _queued = _queued, []
+    try:
+        found = _walk(roots, retain_graph, owners, inputs, accumulate)
+        queued, _queued = _queued, outer
+        for callback in queued:
+            callback()
+        return found
+    finally:
+        _queued = outer
+
+
+def _walk(roots, retain_graph, owners, inputs=None, accumulate=True):
     """The backward pass, from `roots` (pairs (tensor, gradient array)) to the leaves.
 
     1. count, for every node reachable from the roots, the edges leading into it (its uses);
@@ -121,6 +161,7 @@ def _backprop(roots, retain_graph, owners, inputs=None, accumulate=True):
             _add_pending(pending, tensor._ctx, dy)
     uses = _count_uses(pending)
     masks, captured = (None, None) if inputs is None else _restrict(uses, inputs)
+    hooked = _count_hooked_leaves(uses) if accumulate and _gradients._post_accumulate else None
     ready = [node for node in pending if uses[node] == 0]
     while ready:
         node = ready.pop()
@@ -146,6 +187,9 @@ def _backprop(roots, retain_graph, owners, inputs=None, accumulate=True):
                 uses[source] = left
                 if left == 0:
                     ready.append(source)
+            elif hooked is not None and id(parent) in hooked:
+                _leaf_use_done(hooked[id(parent)], parent, need and dx is not None,
+                               leaf_grads, owners)
     return _finish(leaf_grads, captured, inputs, owners, accumulate)
 
 
@@ -214,6 +258,32 @@ def _count_uses(roots):
     return uses
 
 
+def _count_hooked_leaves(uses):
+    """{id(leaf): [uses left, got a gradient]} for the leaves with post-accumulate hooks."""
+    hooked = {}
+    for node in uses:
+        for p in node.parents:
+            if p._ctx is None and _post_hooks_of(p):
+                entry = hooked.get(id(p))
+                if entry is None:
+                    hooked[id(p)] = [1, False]
+                else:
+                    entry[0] += 1
+    return hooked
+
+
+def _leaf_use_done(entry, leaf, delivered, leaf_grads, owners):
+    """One use of a hooked leaf has run: after the last one, store its .grad, call its hooks."""
+    entry[0] -= 1
+    entry[1] = entry[1] or delivered
+    if entry[0] == 0 and entry[1]:
+        pair = leaf_grads.pop(id(leaf), None)
+        if pair is not None:  # else it was added into the leaf's .grad in place
+            _store_leaf(leaf, pair[1], owners)
+        for hook in list(_post_hooks_of(leaf)):
+            hook(leaf)
+
+
 def _restrict(uses, inputs):
     """Which edges a pass towards `inputs` only needs: {node: needs mask}, and the nodes to
     capture the gradient of ({node of a non-leaf input: None until it arrives})."""
@@ -260,6 +330,9 @@ def _finish(leaf_grads, captured, inputs, owners, accumulate):
     if accumulate:
         for leaf, g in leaf_grads.values():
             _store_leaf(leaf, g, owners)
+            if _gradients._post_accumulate:  # a root that is a hooked leaf
+                for hook in list(_post_hooks_of(leaf)):
+                    hook(leaf)
         for t in inputs or ():
             if t._ctx is not None and captured.get(t._ctx) is not None:
                 _store_grad(t, captured.pop(t._ctx), owners)

@@ -3,8 +3,11 @@
 `sum_to_shape` and `_fit_grad` bring a gradient to its input's shape (the
 adjoint of broadcasting is summation), `_run_hooks` lets the tensor's hooks see
 or replace it, and `_store_grad` adds it into a `.grad` without two tensors ever
-sharing one array (`_owned`).
+sharing one array (`_owned`). Post-accumulate-grad hooks (`_post_accumulate`) are
+called once a leaf's `.grad` holds the whole gradient of a pass.
 """
+
+import weakref
 
 import numpy as np
 
@@ -83,6 +86,53 @@ def _run_hooks(hooks, grad):
                 )
             grad = new
     return grad
+
+
+# Post-accumulate-grad hooks: {id(leaf): (weak reference to the leaf, [hook(leaf), ...])}.
+# The engine looks at the leaves' uses only while this holds something, so a backward pass
+# with no such hook pays nothing for them.
+_post_accumulate = {}
+
+
+class _PostAccumulateHandle:
+    """Returned by Tensor.register_post_accumulate_grad_hook: `remove()` unregisters."""
+
+    def __init__(self, key, hook):
+        self.key, self.hook = key, hook
+
+    def remove(self):
+        entry = _post_accumulate.get(self.key)
+        if entry is not None:
+            hooks = entry[1]
+            for i, h in enumerate(hooks):
+                if h is self.hook:
+                    del hooks[i]
+                    break
+            if not hooks:
+                del _post_accumulate[self.key]
+
+
+def _forget(key, ref):
+    entry = _post_accumulate.get(key)
+    if entry is not None and entry[0] is ref:  # the leaf is gone: drop its hooks
+        del _post_accumulate[key]
+
+
+def add_post_accumulate_hook(tensor, hook):
+    """Call `hook(tensor)` each backward pass, once the leaf's .grad holds its whole gradient."""
+    key = id(tensor)
+    entry = _post_accumulate.get(key)
+    if entry is None or entry[0]() is not tensor:
+        entry = (weakref.ref(tensor, lambda ref, key=key: _forget(key, ref)), [])
+        _post_accumulate[key] = entry
+    entry[1].append(hook)
+    return _PostAccumulateHandle(key, hook)
+
+
+def _post_hooks_of(tensor):
+    """The post-accumulate-grad hooks of `tensor` ([] when it has none)."""
+    entry = _post_accumulate.get(id(tensor))
+    return entry[1] if entry is not None and entry[0]() is tensor else []
 
 
 def _fit_grad(dx, parent, node):

@@ -92,6 +92,7 @@ def _delimiter(value, where):
 def check(key, value, where=None):
     """`value` of setting `key`, checked and normalised; CLIError names `where` (the option)."""
     from ..models import recipes, registry
+    from . import tasks
 
     where = where or option(key)
     if key == "model":
@@ -128,13 +129,18 @@ def check(key, value, where=None):
         return _hidden(value, where)
     if key == "delimiter":
         return _delimiter(value, where)
+    extra = tasks.all_options()
+    if key in extra:
+        return extra[key][0].check(value, where)
     raise CLIError(f"unknown setting {key!r}")  # pragma: no cover - SETTINGS lists them
 
 
 def given(args):
     """{setting: value} of the settings given on the command line, each checked."""
+    from . import tasks
+
     out = {}
-    for key in SETTINGS:
+    for key in SETTINGS + tuple(tasks.all_options()):
         value = getattr(args, key, None)
         if value is not None:
             out[key] = check(key, value)
@@ -155,7 +161,9 @@ def read_config(path):
     if not isinstance(data, dict):
         raise CLIError(f"--config {path}: expected a JSON object {{setting: value}}; got a "
                        f"{type(data).__name__}")
-    unknown = sorted(set(data) - set(SETTINGS))
+    from . import tasks
+
+    unknown = sorted(set(data) - set(SETTINGS) - set(tasks.all_options()))
     if unknown:
         raise CLIError(f"--config {path}: unknown settings {', '.join(unknown)}; the settings "
                        f"are {', '.join(SETTINGS)}")
@@ -168,25 +176,44 @@ def write_config(directory, settings):
 
     path = os.path.join(directory, CONFIG)
     with atomic_open(path, "w") as f:
-        json.dump({key: settings.get(key) for key in SETTINGS}, f, indent=2)
+        json.dump({key: settings.get(key) for key in SETTINGS + _task_keys(settings)}, f,
+                  indent=2)
         f.write("\n")
     return path
 
 
+def _task_keys(settings):
+    """The task options a run's settings hold (they follow SETTINGS in config.json)."""
+    from . import tasks
+
+    return tuple(key for key in tasks.all_options() if key in settings)
+
+
 def resolve(model, *sources):
-    """Every setting of a new run of `model`: its recipe and DEFAULTS, then each source
-    ({setting: value}, checked) in turn."""
+    """Every setting of a new run of `model`: its recipe and DEFAULTS (and its task's
+    options: their defaults, then the recipe's), then each source ({setting: value},
+    checked) in turn."""
     from ..models import recipes, registry
+    from . import tasks
 
     recipe = recipes.get(model)
-    settings = dict(DEFAULTS, model=model, data=recipe.data, **recipe.hparams())
+    task = tasks.for_model(model)
+    own = {key: opt.default for key, opt in task.options.items()}
+    own.update(recipe.options)
+    settings = dict(DEFAULTS, model=model, data=recipe.data, **recipe.hparams(), **own)
     for source in sources:
-        settings.update({k: v for k, v in source.items() if k != "model"})
+        for key, value in source.items():
+            if key in tasks.all_options() and key not in own:
+                users = tasks.all_options()[key][1]
+                raise CLIError(f"{option(key)} applies to {' and '.join(users)} models; "
+                               f"{model} is a {task.name} model")
+            if key != "model":
+                settings[key] = value
     spec = registry.get(model)
     if settings["hidden"] is not None and "hidden" not in spec.options:
         raise CLIError(f"--hidden applies to models with hidden layers (such as mlp); "
                        f"{model} has none")
-    return {key: settings[key] for key in SETTINGS}
+    return {key: settings[key] for key in SETTINGS + tuple(own)}
 
 
 def show(key, value):

@@ -13,12 +13,14 @@ import sys
 import groundup as gu
 
 from ..cli_common import BEST, HISTORY, LAST, CLIError
-from . import runs, settings
+from . import launch, runs, settings, tasks
 
 __all__ = ["cmd_train"]
 
 
 def cmd_train(args):
+    if launch.wanted(args):  # --nproc N: start N ranks under mpiexec, or be one of them
+        return launch.train_ranks(args, lambda: _resume(args) if args.resume else _new_run(args))
     if args.resume:
         return _resume(args)
     return _new_run(args)
@@ -39,11 +41,12 @@ def _new_run(args):
         runs.prepare_out(args.out, args.overwrite)
     elif args.overwrite:
         raise CLIError("--overwrite goes with --out DIR (a new run gets a new folder anyway)")
-    split = _load_data(s)
+    task = tasks.for_model(name)
+    data = task.load_data(s)
     s["data"] = _resolved(s["data"])
     spec = models.get(name)
     gu.manual_seed(s["seed"])
-    model = models.build(name, **_model_config(spec, split, s))
+    model = models.build(name, **task.model_config(spec, data, s))
     for option, field in spec.options.items():  # what is in effect, e.g. the default widths
         s[option] = getattr(model.config, field)
     if args.out:
@@ -56,10 +59,10 @@ def _new_run(args):
         note = runs.point_latest(out)
     settings.write_config(out, s)
     _set_threads(s)
-    _header(f"training {name} on {s['data']} -> {out}", s, split, out, model)
+    _header(f"training {name} on {s['data']} -> {out}", s, task, data, out, model)
     if note:
         print(f"  note       {note}")
-    return _fit_run(out, s, split, model, args)
+    return _fit_run(out, s, task, data, model, args)
 
 
 def _resolved(data):
@@ -68,62 +71,30 @@ def _resolved(data):
     return data_spec.resolve(data)
 
 
-def _load_data(s):
-    """The run's Split, with the user's data mistakes as one-line errors."""
-    from ..data import spec as data_spec
-
-    try:
-        split = data_spec.load(s["data"], seed=s["seed"], val_split=s["val_split"],
-                               delimiter=s["delimiter"])
-        return data_spec.check_trainable(split)
-    except data_spec.USER_ERRORS as e:
-        raise CLIError(_file_message(e)) from None
-
-
-def _file_message(e):
-    if isinstance(e, OSError) and e.filename and not str(e).count(str(e.filename)):
-        return f"{e.strerror or e}: {e.filename}"
-    return str(e)
-
-
-def _model_config(spec, split, s):
-    config = {field: getattr(split, source) for field, source in spec.data_fields.items()}
-    for option, field in spec.options.items():
-        if s.get(option) is not None:
-            config[field] = s[option]
-    return config
-
-
 def _set_threads(s):
     if s["threads"] is not None:
         gu.set_num_threads(s["threads"])
 
 
-def _header(title, s, split, out, model):
-    from ..data import spec as data_spec
+def _header(title, s, task, data, out, model):
     from ..models import registry
 
     threads = settings.show("threads", s["threads"])
     if s["threads"] is None:
         gu.threads.poll()
         threads += f" (now {gu.get_num_threads()})"
-    sizes = f"{len(split.y_train)} train / {len(split.y_val) if split.y_val is not None else 0} " \
-            f"val / {len(split.y_test)} test samples"
-    shape = f" ({'x'.join(map(str, split.input_shape))})" if len(split.input_shape) > 1 else ""
+    own = [key for key in task.options if key in s]
     lines = [
         f"{title}  (groundup {gu.__version__})",
-        f"  data       {sizes}, {split.features} features{shape}, {split.classes} classes",
-        f"  source     {split.about}" if split.about else
-        f"  source     {s['data']} (delimiter {settings.show('delimiter', s['delimiter'])}: "
-        f"for CSV files only)",
-        f"  inputs     {data_spec.describe_scaling(split.scaling)}",
+        *task.data_lines(data, s),
         f"  model      {_model_line(registry.get(s['model']), model)}",
         f"  training   {settings.describe(s, ['epochs', 'batch_size', 'optimizer', 'lr'])}",
         f"             {settings.describe(s, ['weight_decay', 'schedule', 'label_smoothing'])}",
         f"             {settings.describe(s, ['grad_clip', 'seed'])}",
+        f"  {task.name:<10} {settings.describe(s, own)}" if own else None,
         f"  selection  {settings.describe(s, ['val_split', 'early_stopping'])}: "
-        + ("the best model by val_loss;" if s["val_split"] else "no validation part: the last "
-           "model is kept;"),
+        + (f"the best model by {task.monitor};" if s["val_split"] else "no validation part: "
+           "the last model is kept;"),
         "             the test split is only reported",
         f"  run        save_every {settings.show('save_every', s['save_every'])} (a checkpoint "
         f"every epoch{'' if s['save_every'] is None else ' and every N batches'}), threads "
@@ -190,7 +161,11 @@ def _resume(args):
         what = "finished at" if status in ("finished", "stopped") else "at"
         raise CLIError(f"--resume {out}: the run is {what} epoch {done}; pass --epochs N "
                        f"with N > {done} to train on")
-    split = _load_data(s)
+    try:
+        task = tasks.for_model(meta["config"]["model"])
+    except (KeyError, TypeError) as e:
+        raise CLIError(f"{path}: cannot rebuild its model: {e}") from None
+    data = task.load_data(s)
     try:
         model = models.registry.from_metadata(meta.get("config"), path)
     except (ValueError, KeyError, TypeError) as e:
@@ -198,13 +173,14 @@ def _resume(args):
     _set_threads(s)
     where = f" (inside epoch {done + 1}: {inside} batches done)" if inside else ""
     _header(f"resuming {meta['config']['model']} on {s['data']} from epoch {done} to "
-            f"{s['epochs']}{where} in {out}", s, split, out, model)
+            f"{s['epochs']}{where} in {out}", s, task, data, out, model)
     settings.write_config(out, s)
-    return _fit_run(out, s, split, model, args, resume_epochs=run["settings"]["epochs"])
+    return _fit_run(out, s, task, data, model, args,
+                    resume_epochs=run["settings"]["epochs"])
 
 
 # ------------------------------------------------------------------- training
-def _fit_run(out, s, split, model, args, resume_epochs=None):
+def _fit_run(out, s, task, data, model, args, resume_epochs=None):
     """Train (or continue) the run in `out`; returns the exit status."""
     from .. import models
     from ..train import (
@@ -218,22 +194,20 @@ def _fit_run(out, s, split, model, args, resume_epochs=None):
         fit,
     )
 
-    loss_fn, optimizer, scheduler = _training(s, model)
-    train_loader, val_loader, test_loader = _loaders(split, s)
+    loss_fn, optimizer, scheduler = _training(s, task, model)
+    train_loader, val_loader, test_loader = task.loaders(data, s)
+    train_loader = launch.shard(train_loader)  # several ranks: this rank's part of each batch
     has_val = val_loader is not None
     early = None
     if s["early_stopping"]:
         if not has_val:
             raise CLIError("--early-stopping needs a validation part (--val-split > 0)")
-        early = EarlyStopping(monitor="val_loss", patience=s["early_stopping"],
+        early = EarlyStopping(monitor=task.monitor, patience=s["early_stopping"],
                               restore_best_weights=False)
-    run_info = {"settings": s, "class_names": split.class_names, "scaling": split.scaling,
-                "input_shape": split.input_shape, "groundup": gu.__version__,
-                "samples": {"train": len(split.y_train), "test": len(split.y_test),
-                            "val": len(split.y_val) if has_val else 0}}
+    run_info = {"settings": s, "groundup": gu.__version__, **task.run_info(data)}
     ckpt = ResumableCheckpoint(os.path.join(out, LAST),
                                best_path=os.path.join(out, BEST) if has_val else None,
-                               monitor="val_loss" if has_val else None,
+                               monitor=task.monitor if has_val else None,
                                every_batches=s["save_every"],
                                config=models.registry.model_metadata(model), extra=run_info,
                                track={"early_stopping": early} if early else None)
@@ -251,9 +225,11 @@ def _fit_run(out, s, split, model, args, resume_epochs=None):
                                                 append=resume is not None), NaNGuard()]
     callbacks += ([early] if early else []) + [ckpt]
     try:
+        step = task.step(s, model)
         fit(model, train_loader, loss_fn, optimizer, epochs=s["epochs"], val_loader=val_loader,
-            scheduler=scheduler, callbacks=callbacks, progress=_progress(args),
-            clip_grad_norm=s["grad_clip"], resume=resume)
+            metrics=task.metrics(s), scheduler=scheduler, callbacks=callbacks,
+            progress=_progress(args), clip_grad_norm=None if step else s["grad_clip"],
+            step=step, resume=resume)
     except TrainingInterrupted as e:
         where = f"epoch {e.epoch}, batch {e.batch}" if e.batch else f"the end of epoch {e.epoch}"
         print(f"groundup train: interrupted ({e.reason}) at {where}: saved "
@@ -264,28 +240,17 @@ def _fit_run(out, s, split, model, args, resume_epochs=None):
         raise CLIError(f"training diverged at epoch {e.epoch}, batch {e.batch}: the loss is "
                        f"{e.value}; try a lower --lr (it is {s['lr']:g}) or --grad-clip 1.0 "
                        f"(the run in {out} keeps the epochs before)") from None
-    _report(out, s, split, model, ckpt, test_loader)
+    if launch.main_rank():  # several ranks: the test figures and pictures are rank 0's
+        _report(out, s, task, data, model, ckpt, test_loader)
     return 0
 
 
-def _training(s, model):
+def _training(s, task, model):
     """(loss, optimizer, scheduler) of a run, as its recipe builds them from the settings."""
     from ..models import recipes
 
     optimizer = recipes.optimizer(s["optimizer"], model.parameters(), s["lr"], s["weight_decay"])
-    return recipes.loss(s), optimizer, recipes.scheduler(optimizer, s)
-
-
-def _loaders(split, s):
-    from ..data import DataLoader, TensorDataset
-
-    train = DataLoader(TensorDataset(split.scale(split.X_train), split.y_train),
-                       batch_size=s["batch_size"], shuffle=True, seed=s["seed"])
-    val = None
-    if split.y_val is not None:
-        val = DataLoader(TensorDataset(split.scale(split.X_val), split.y_val), batch_size=512)
-    test = DataLoader(TensorDataset(split.scale(split.X_test), split.y_test), batch_size=512)
-    return train, val, test
+    return task.loss(s), optimizer, recipes.scheduler(optimizer, s)
 
 
 def _progress(args):
@@ -295,64 +260,12 @@ def _progress(args):
     return ProgressBar(bar=False) if getattr(args, "no_progress", False) else True
 
 
-def _report(out, s, split, model, ckpt, test_loader):
-    """The test figures of the best and last models, then the plots."""
+def _report(out, s, task, data, model, ckpt, test_loader):
+    """The task's test figures for the best and last models, then its pictures."""
     from .. import io
-    from ..train import evaluate
 
-    ce = gu.nn.CrossEntropyLoss()
-    last = evaluate(model, test_loader, ce, metrics=("accuracy",))
-    chosen, best_model = last, model
+    best_model = model
     if ckpt.best_epoch is not None:
         best_model = gu.models.registry.from_metadata(ckpt.config)
         best_model.load_state_dict(io.load_checkpoint(ckpt.best_path, restore_rng=False)["model"])
-        chosen = evaluate(best_model, test_loader, ce, metrics=("accuracy",))
-        logs = ckpt.best_logs or {}
-        figures = ", ".join(f"{k} {logs[k]:.4f}" for k in ("val_loss", "val_accuracy")
-                            if k in logs)
-        print(f"best model: epoch {ckpt.best_epoch} ({figures}): {ckpt.best_path}")
-        print(f"test accuracy {chosen['accuracy']:.4f} with the best model, {last['accuracy']:.4f} "
-              f"with the last ({len(split.y_test)} test samples: reported, never selected on)")
-    else:
-        print(f"test accuracy {last['accuracy']:.4f} with the last model "
-              f"({len(split.y_test)} test samples)")
-    print(f"checkpoint: {ckpt.path}")
-    _plots(out, best_model, split, ckpt.best_epoch)
-
-
-def _plots(out, model, split, best_epoch):
-    from ..train import History, confusion_matrix, predict
-
-    try:
-        from .. import viz
-
-        history = History.from_csv(os.path.join(out, HISTORY))
-        curves = viz.plot_history(history, os.path.join(out, "curves.png"), best_epoch=best_epoch)
-        outputs = predict(model, split.scale(split.X_test))
-        cm = confusion_matrix(split.y_test, outputs.argmax(axis=1), num_classes=split.classes)
-        confusion = viz.plot_confusion_matrix(cm, os.path.join(out, "confusion.png"),
-                                              class_names=split.class_names)
-        print(f"plots: {', '.join([curves, confusion] + cnn_plots(out, model, split, outputs))}")
-    except ImportError:
-        print("plots skipped: matplotlib is not installed (pip install 'groundup[plot]')")
-
-
-def cnn_plots(out, model, split, outputs=None):
-    """For a model with a convolution trained on images (N, C, H, W): the first layer's
-    filters, the feature maps of the first test image and the worst test errors, as
-    filters.png, feature_maps.png and errors.png in `out`; [] for other models or data.
-    outputs: the model's outputs on the scaled test inputs, if computed already."""
-    from .. import viz
-    from ..train import predict
-
-    convs = [m for _, m in viz.conv_layers(model)
-             if isinstance(m, (gu.nn.Conv1d, gu.nn.Conv2d))]
-    if not convs or split.X_test.ndim != 4 or not len(split.X_test):
-        return []
-    X = split.scale(split.X_test)
-    if outputs is None:
-        outputs = predict(model, X)
-    return [viz.plot_filters(convs[0].weight, os.path.join(out, "filters.png")),
-            viz.plot_feature_maps(model, X[0], os.path.join(out, "feature_maps.png")),
-            viz.plot_worst_errors(X, split.y_test, outputs, os.path.join(out, "errors.png"),
-                                  class_names=split.class_names)]
+    task.report(out, s, data, model, best_model, ckpt, test_loader)

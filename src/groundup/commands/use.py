@@ -14,6 +14,7 @@ import numpy as np
 import groundup as gu
 
 from ..cli_common import CLIError
+from . import tasks
 from .runs import load_run
 
 __all__ = ["cmd_eval", "cmd_predict"]
@@ -35,7 +36,11 @@ def cmd_eval(args):
     from ..data import spec as data_spec
     from ..train import evaluate
 
-    path, kind, meta, model, run = load_run(args.dir, args.checkpoint)
+    loaded = load_run(args.dir, args.checkpoint)
+    path, kind, meta, model, run = loaded
+    task = tasks.for_model(meta["config"]["model"])
+    if task.name != "classify":
+        return task.evaluate(args, loaded)
     s = run["settings"]
     name = args.data or s["data"]
     own = data_spec.same(name, s["data"])
@@ -105,6 +110,10 @@ def cmd_predict(args):
     from ..train import predict
 
     path, kind, meta, model, run = load_run(args.dir, args.checkpoint)
+    task = tasks.for_model(meta["config"]["model"])
+    if task.name != "classify":
+        raise CLIError(f"groundup predict applies to classifiers; {meta['config']['model']} is "
+                       f"a {task.name} model (see groundup sample)")
     out = args.output or os.path.join(args.dir, "predictions.csv")
     _check_output(out, path, args.input)
     names = run["class_names"]

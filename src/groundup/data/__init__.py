@@ -9,6 +9,7 @@ for `torch.utils.data` ports as it is.
 from . import datasets, text, transforms
 from .collate import *  # noqa: F403
 from .dataset import *  # noqa: F403
+from .distributed_sampler import *  # noqa: F403
 from .loader import *  # noqa: F403
 from .samplers import *  # noqa: F403
 from .workers import *  # noqa: F403

@@ -24,6 +24,7 @@ from ..random import _generator_from_state, _numpy_rng
 from ..tensor import Tensor
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset, Subset, TensorDataset, _take
+from .distributed_sampler import DistributedSampler
 from .options import check_options
 from .pool import WorkerPool, base_seed, fork_context
 from .samplers import BatchSampler, RandomSampler, SequentialSampler
@@ -183,7 +184,7 @@ class DataLoader:
             sampler, batch_size, drop_last = bs.sampler, bs.batch_size, bs.drop_last
         else:
             return None
-        if type(sampler) not in (SequentialSampler, RandomSampler):
+        if type(sampler) not in (SequentialSampler, RandomSampler, DistributedSampler):
             return None
         return sampler, batch_size, drop_last
 
@@ -210,6 +211,9 @@ class DataLoader:
                 rng = _generator_from_state(epoch_state, "DataLoader")
             self._epoch_state = rng.bit_generator.state
             order = sampler._indices(rng)
+        elif isinstance(sampler, DistributedSampler):  # a function of its seed and epoch
+            self._epoch_state = None
+            order = sampler._indices()
         else:
             self._epoch_state = None
         self._in_epoch = True

@@ -18,7 +18,7 @@ Registering a new model's recipe is one entry, next to its registry entry:
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import nn, optim
 
@@ -42,10 +42,14 @@ class Recipe:
     schedule: str = "cosine"        # one of SCHEDULES, spanning the run's epochs
     label_smoothing: float = 0.0    # of the cross-entropy; off unless asked for
     grad_clip: float = None         # max total gradient norm, None: no clipping
+    # the model's values of its task's own settings ({"beta": 4.0} for a beta-VAE); the
+    # others take the task's defaults (commands/tasks.py)
+    options: dict = field(default_factory=dict)
 
     def hparams(self):
-        """The training settings as a plain dict (what a run saves)."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if k != "data"}
+        """The training settings as a plain dict (what a run saves), less the task's."""
+        return {k: v for k, v in dataclasses.asdict(self).items()
+                if k not in ("data", "options")}
 
 
 RECIPES = {

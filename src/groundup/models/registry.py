@@ -38,6 +38,8 @@ class ModelSpec:
     data_fields: dict = field(default_factory=dict)
     # config fields the command line may set: {"hidden": "hidden"} (option -> field)
     options: dict = field(default_factory=dict)
+    # what `groundup train` does with it: "classify", or another task of commands/tasks.py
+    task: str = "classify"
 
 
 MODELS = {

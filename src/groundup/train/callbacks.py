@@ -176,6 +176,8 @@ class ModelCheckpoint(Callback):
     (the list of paths written).
     """
 
+    rank_zero_only = True  # under several ranks only rank 0 runs it (fit, replicas.py)
+
     def __init__(self, path, monitor="val_loss", save_best_only=True, mode="auto",
                  min_delta=0, save_weights_only=False, every=1):
         self.path = os.fspath(path)

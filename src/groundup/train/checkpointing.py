@@ -51,6 +51,8 @@ class ResumableCheckpoint(Callback):
     many times the file was written).
     """
 
+    rank_zero_only = True  # under several ranks only rank 0 runs it (fit, replicas.py)
+
     def __init__(self, path, best_path=None, monitor="val_loss", mode="auto", min_delta=0,
                  every_batches=None, config=None, extra=None, track=None):
         if every_batches is not None and int(every_batches) < 1:

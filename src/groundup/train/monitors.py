@@ -26,6 +26,8 @@ class CSVLogger(Callback):
     the checkpoint did not see) are dropped, as those epochs are trained again.
     """
 
+    rank_zero_only = True  # under several ranks only rank 0 runs it (fit, replicas.py)
+
     def __init__(self, path, append=False):
         self.path = os.fspath(path)
         self.append = append

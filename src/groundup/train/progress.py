@@ -82,6 +82,8 @@ class ProgressBar(Callback):
     text updates (the loop is not slowed by formatting every batch).
     """
 
+    rank_zero_only = True  # under several ranks only rank 0 runs it (fit, replicas.py)
+
     def __init__(self, bar=None, summary=True, min_interval=0.1):
         self.bar_wanted = bar
         self.summary = summary

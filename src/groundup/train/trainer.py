@@ -17,6 +17,10 @@ computed once over the predictions and targets of the whole epoch, not averaged
 over batches. A batch is (inputs, targets) or (input1, input2, ..., targets):
 the model is called as model(input1, input2, ...) (train/batches.py turns loader
 output into Tensors and model outputs into NumPy arrays).
+
+Under mpiexec with gu.distributed initialised, the same fit trains data-parallel:
+the logs are the figures of all ranks together, and only rank 0 prints and saves
+(replicas.py).
 """
 
 import math
@@ -32,6 +36,7 @@ from .evaluation import DEFAULT_METRICS, _compute_metrics, evaluate, metrics_for
 from .history import History
 from .monitors import TrainingDiverged
 from .progress import ProgressBar
+from .replicas import Replicas, set_sampler_epoch
 from .signals import TrainingInterrupted
 
 __all__ = ["fit", "evaluate", "predict", "Trainer", "snapshot"]
@@ -113,6 +118,9 @@ def fit(model, train_loader, loss_fn, optimizer, epochs=1, val_loader=None,
         callbacks.insert(0, LRSchedulerCallback(scheduler, per=per))
     if progress:
         callbacks.append(progress if isinstance(progress, ProgressBar) else ProgressBar())
+    replicas = Replicas.current()  # None when training alone (see replicas.py)
+    if replicas is not None:
+        callbacks = replicas.callbacks(callbacks)
     history = History()
     state = TrainState(model=model, optimizer=optimizer, scheduler=scheduler, loss_fn=loss_fn,
                        train_loader=train_loader, val_loader=val_loader, epochs=int(epochs),
@@ -122,14 +130,17 @@ def fit(model, train_loader, loss_fn, optimizer, epochs=1, val_loader=None,
     if step is None:
         step = partial(_default_step, hooks=hooks, clip=_clipper(model, clip_grad_norm))
     partial_epoch = resume if resume is not None and resume.get("batch") else None
+    if replicas is not None:
+        replicas.attach(model)
     try:
         hooks.call("on_train_begin", state)
         for epoch in range(int(start_epoch) + 1, int(epochs) + 1):
-            _check_interrupt(state, history)
+            _check_interrupt(state, history, replicas)
             state.epoch = epoch
             state.num_batches = _length(train_loader)
+            set_sampler_epoch(train_loader, epoch)
             hooks.call("on_epoch_begin", state)
-            logs = _train_epoch(state, hooks, step, partial_epoch, history)
+            logs = _train_epoch(state, hooks, step, partial_epoch, history, replicas)
             partial_epoch = None
             if val_loader is not None:
                 val = evaluate(model, val_loader, loss_fn, metric_fns)
@@ -137,12 +148,14 @@ def fit(model, train_loader, loss_fn, optimizer, epochs=1, val_loader=None,
             lr = _current_lr(optimizer)
             if lr is not None:
                 logs["lr"] = lr
+            if replicas is not None:  # every rank decides on rank 0's figures
+                logs = replicas.same_logs(logs)
             state.logs = logs
             hooks.call("on_epoch_end", state)
             history.append(epoch, logs)
             if state.stop_training:
                 break
-            _check_interrupt(state, history)
+            _check_interrupt(state, history, replicas)
         state.outcome = "stopped" if state.stop_training else "finished"
     except TrainingInterrupted:
         state.outcome = "interrupted"
@@ -157,16 +170,20 @@ def fit(model, train_loader, loss_fn, optimizer, epochs=1, val_loader=None,
         raise
     finally:
         hooks.call("on_train_end", state)
+        if replicas is not None:
+            replicas.detach(state)
     history.stop_reason = state.stop_reason
     return history
 
 
-def _check_interrupt(state, history):
-    if state.interrupted:
+def _check_interrupt(state, history, replicas=None):
+    # several ranks: all stop at the same batch (any rank's interrupt, agreed by all)
+    reason = state.interrupted if replicas is None else replicas.interrupted(state)
+    if reason:
         where = (f"epoch {state.epoch}, batch {state.batch}" if state.in_epoch
                  else f"the end of epoch {state.epoch}")
-        error = TrainingInterrupted(f"training interrupted ({state.interrupted}) at {where}",
-                                    reason=state.interrupted, epoch=state.epoch,
+        error = TrainingInterrupted(f"training interrupted ({reason}) at {where}",
+                                    reason=reason, epoch=state.epoch,
                                     batch=state.batch if state.in_epoch else None)
         error.history = history
         history.stop_reason = str(error)
@@ -216,7 +233,7 @@ def _step_result(result, who="fit: step"):
     return out
 
 
-def _train_epoch(state, hooks, step, resume, history):
+def _train_epoch(state, hooks, step, resume, history, replicas=None):
     """One pass over the training loader; returns {"loss": ..., metric: ..., step logs}."""
     model = state.model
     model.train()
@@ -246,6 +263,9 @@ def _train_epoch(state, hooks, step, resume, history):
             break
         result = _step_result(result)
         output = result.pop("output")
+        hosts = None
+        if replicas is not None:  # the batch of every rank: global means, sizes, outputs
+            result, n, hosts = replicas.batch(state, result, n, output, target)
         state.batch_logs = dict(result, size=n)
         state.global_step += 1
         state.epoch_loss_sum += result.pop("loss") * n
@@ -254,7 +274,7 @@ def _train_epoch(state, hooks, step, resume, history):
         for key, value in result.items():
             state.epoch_sums[key] = state.epoch_sums.get(key, 0.0) + value * n
         if state.metric_fns and output is not None and target is not None:
-            out_host, target_host = _host(output, "fit"), _host(target, "fit")
+            out_host, target_host = hosts or (_host(output, "fit"), _host(target, "fit"))
             if not outputs:  # fail fast, not after a whole epoch
                 _compute_metrics(state.metric_fns, [out_host], [target_host], "fit",
                                  when=" on the first batch")
@@ -262,7 +282,7 @@ def _train_epoch(state, hooks, step, resume, history):
             targets.append(target_host)
         state.batch_output, state.batch_target = output, target
         hooks.call("on_batch_end", state)
-        _check_interrupt(state, history)
+        _check_interrupt(state, history, replicas)
         if state.stop_training:
             break
     state.in_epoch = False

@@ -40,8 +40,3 @@ def test_data_parallel_passes_keyword_arguments_and_checks_its_input():
     assert model(gu.ones(2), factor=3.0).numpy().tolist() == [3.0, 3.0]
     with pytest.raises(TypeError, match="DataParallel: module must be a gu.nn.Module"):
         gu.nn.DataParallel(lambda x: x)
-
-
-def test_distributed_data_parallel_is_announced_not_faked():
-    with pytest.raises(NotImplementedError, match="gu.distributed"):
-        gu.nn.parallel.DistributedDataParallel(gu.nn.Linear(2, 2))

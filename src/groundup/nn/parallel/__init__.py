@@ -2,8 +2,9 @@
 
 `DataParallel` splits a batch across GPUs in PyTorch; on the CPU (groundup's
 only device without a GPU backend) it wraps the module and calls it, as PyTorch
-does on a machine without GPUs. `DistributedDataParallel` (one process per
-device, gradients averaged over MPI) is planned with `gu.distributed`.
+does on a machine without GPUs. `DistributedDataParallel` runs one replica per
+process (launched by mpiexec) and averages the gradients over MPI during backward
+(`gu.distributed`; reducer.py holds the buckets and the overlapped all-reduce).
 """
 
 from .data_parallel import DataParallel

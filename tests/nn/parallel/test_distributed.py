@@ -1,0 +1,161 @@
+"""DistributedDataParallel: in one process (a group of one), and on 2 ranks under mpiexec
+(tests/distributed/ranks/ddp.py: equal to one process on the whole batch)."""
+
+import numpy as np
+import pytest
+
+import groundup as gu
+import groundup.distributed as dist
+from groundup.autograd import gradients
+from groundup.nn.parallel import DistributedDataParallel as DDP
+from tests.distributed.support import needs_mpi, run_ranks
+
+F = gu.nn.functional
+
+
+@pytest.fixture
+def group(monkeypatch):
+    for name in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    dist.init_process_group("mpi")
+    yield
+    dist.destroy_process_group()
+
+
+def _mlp(seed=0):
+    gu.manual_seed(seed)
+    return gu.nn.Sequential(gu.nn.Linear(5, 8), gu.nn.ReLU(), gu.nn.Linear(8, 3))
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return gu.tensor(rng.standard_normal((6, 5))), gu.tensor(rng.integers(0, 3, 6))
+
+
+def test_needs_a_process_group_and_a_module():
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    with pytest.raises(ValueError, match="call gu.distributed.init_process_group"):
+        DDP(_mlp())
+
+
+def test_wrong_arguments_are_refused(group):
+    with pytest.raises(TypeError, match="module must be a gu.nn.Module, got function"):
+        DDP(lambda x: x)
+    with pytest.raises(ValueError, match="bucket_cap_mb must be a positive number"):
+        DDP(_mlp(), bucket_cap_mb=0)
+
+
+def test_module_and_state_dict_keys_as_pytorch(group):
+    model = _mlp()
+    ddp = DDP(model)
+    assert ddp.module is model
+    assert list(ddp.state_dict()) == ["module." + k for k in model.state_dict()]
+    bare = _mlp(seed=1)
+    bare.load_state_dict({k[len("module."):]: v for k, v in ddp.state_dict().items()})
+    assert all(np.array_equal(a, b) for a, b in zip(bare.state_dict().values(),
+                                                    model.state_dict().values()))
+    assert len(list(ddp.parameters())) == 4
+    assert "DistributedDataParallel" in repr(ddp) and "buckets=1" in repr(ddp)
+
+
+def test_alone_the_gradients_are_the_module_s(group):
+    x, y = _data()
+    ref = _mlp()
+    F.cross_entropy(ref(x), y).backward()
+    ddp = DDP(_mlp(), bucket_cap_mb=1e-5)
+    F.cross_entropy(ddp(x), y).backward()
+    for p, q in zip(ddp.module.parameters(), ref.parameters()):
+        assert np.array_equal(p.grad.numpy(), q.grad.numpy())
+    opt = gu.optim.SGD(ddp.parameters(), lr=0.1)
+    opt.step()  # the optimizer sees ordinary gradients
+
+
+def test_buckets_in_reverse_order_by_size_and_dtype(group):
+    model = gu.nn.Sequential(gu.nn.Linear(100, 100), gu.nn.Linear(100, 10))  # 40 KB, 4 KB
+    buckets = DDP(model, bucket_cap_mb=41_000 / 2**20)._reducer.buckets
+    params = list(model.parameters())
+    assert [b.params for b in buckets] == [params[:1:-1] + [params[1]], [params[0]]]
+    model.add_module("head", gu.nn.Linear(10, 2).double())
+    buckets = DDP(model)._reducer.buckets
+    assert sorted(b.buffer.dtype.name for b in buckets) == ["float32", "float64"]
+
+
+def test_each_bucket_starts_during_backward(group):
+    ddp = DDP(_mlp(), bucket_cap_mb=1e-5)  # one parameter per bucket
+    ddp._reducer.log = events = []
+    x, y = _data()
+    x.requires_grad_()
+    h = x * 1.0
+    h.register_hook(lambda g: events.append(("input",)))
+    F.cross_entropy(ddp(h), y).backward()
+    assert events == [("start", 0), ("start", 1), ("start", 2), ("start", 3), ("input",),
+                      ("done",)]
+
+
+def test_no_sync_accumulates_and_the_next_backward_keeps_the_sum(group):
+    x, y = _data()
+    ref = _mlp()
+    F.cross_entropy(ref(x), y).backward()
+    F.cross_entropy(ref(x * 2.0), y).backward()
+    ddp = DDP(_mlp())
+    ddp._reducer.log = events = []
+    with ddp.no_sync():
+        F.cross_entropy(ddp(x), y).backward()
+    assert events == []
+    F.cross_entropy(ddp(x * 2.0), y).backward()
+    assert events[-1] == ("done",)
+    for p, q in zip(ddp.module.parameters(), ref.parameters()):
+        assert np.allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_a_parameter_without_gradient_gets_zeros(group):
+    model = gu.nn.ModuleDict({"used": gu.nn.Linear(3, 2), "unused": gu.nn.Linear(3, 2)})
+    ddp = DDP(model, bucket_cap_mb=1e-5)
+    ddp.module["used"](gu.ones(2, 3)).sum().backward()
+    assert np.all(model["unused"].weight.grad.numpy() == 0)
+    assert model["used"].weight.grad.numpy().tolist() == [[2.0] * 3] * 2
+
+
+def test_attached_keeps_the_module_unwrapped_and_unhooks_after(group):
+    model = _mlp()
+    before = len(gradients._post_accumulate)
+    with DDP.attached(model) as ddp:
+        assert ddp.module is model and "0.weight" in model.state_dict()
+        assert len(gradients._post_accumulate) == before + 4
+        assert model._forward_pre_hooks  # the buffer broadcast runs before each forward
+    assert len(gradients._post_accumulate) == before
+    assert not model.__dict__.get("_forward_pre_hooks")
+
+
+def test_buffers_are_left_alone_without_grad(group):
+    model = gu.nn.Sequential(gu.nn.Linear(3, 4), gu.nn.BatchNorm1d(4))
+    ddp = DDP(model)
+    with gu.no_grad():
+        ddp(gu.randn(5, 3))
+    assert int(model[1].num_batches_tracked.item()) == 1
+
+
+@needs_mpi
+def test_two_ranks_equal_one_process_on_the_whole_batch():
+    out = run_ranks("ddp.py").stdout
+    for kind in ("mlp", "cnn", "bn"):
+        for opt in ("sgd", "adam"):
+            assert f"equal {kind} {opt}" in out, out
+    assert "buckets 4 == 1" in out and "no_sync accumulates" in out
+    assert "overlap start0 start1 start2 start3 input done" in out
+
+
+def test_gradient_as_bucket_view_gives_the_same_gradients_without_a_copy(group):
+    x, y = _data()
+    plain, viewed = DDP(_mlp()), DDP(_mlp(), gradient_as_bucket_view=True)
+    for _ in range(2):
+        for ddp in (plain, viewed):
+            ddp.module.zero_grad()
+            F.cross_entropy(ddp(x), y).backward()
+        for p, q in zip(plain.module.parameters(), viewed.module.parameters()):
+            assert np.array_equal(p.grad.numpy(), q.grad.numpy())
+    buffers = {id(b.buffer) for b in viewed._reducer.buckets}
+    assert all(id(p.grad.array.base) in buffers for p in viewed.module.parameters())
