@@ -1,4 +1,4 @@
-"""docs/08-distributed.md's code, run on 2 ranks under mpiexec, prints what the page says (the
+"""docs/10-distributed.md's code, run on 2 ranks under mpiexec, prints what the page says (the
 lines one process prints): two ranks train exactly as one process."""
 
 import pathlib
@@ -7,7 +7,7 @@ from tests.test_docs import ROOT, _same, blocks
 
 from .support import needs_mpi, run_ranks
 
-PAGE = ROOT / "docs" / "08-distributed.md"
+PAGE = ROOT / "docs" / "10-distributed.md"
 
 
 @needs_mpi

@@ -22,6 +22,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .. import io
+from .charrnn import CharRNN, CharRNNConfig
 from .cnn import CNN, CNNConfig
 from .lenet import LeNet, LeNetConfig
 from .mlp import MLP, LogisticRegression, LogRegConfig, MLPConfig
@@ -64,6 +65,11 @@ MODELS = {
     "resnet": ModelSpec(
         "resnet", ResNet, ResNetConfig, "small residual network (He et al. 2016)",
         data_fields={"input_shape": "input_shape", "num_classes": "classes"},
+    ),
+    "charrnn": ModelSpec(
+        "charrnn", CharRNN, CharRNNConfig,
+        "character-level language model (embedding, LSTM or GRU, linear) that writes text",
+        data_fields={"vocab_size": "vocab_size"}, task="text",
     ),
 }
 
