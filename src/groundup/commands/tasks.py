@@ -206,7 +206,7 @@ class Task:
 Classify = Task
 
 # task name -> module holding its Task subclass (as TASK); imported on first use
-MODULES = {"classify": None, "text": ".task_text"}
+MODULES = {"classify": None, "text": ".task_text", "reconstruct": ".task_reconstruct"}
 _LOADED = {"classify": Task()}
 
 

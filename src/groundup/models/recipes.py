@@ -72,11 +72,25 @@ RECIPES = {
     # digits, seeds 0-2: 99.2-99.4% test accuracy (best and last model), about 75 s
     "resnet": Recipe(data="digits", epochs=40, batch_size=64, lr=5e-3, optimizer="adamw",
                      weight_decay=0.2, schedule="cosine", label_smoothing=0.2),
-    # shakespeare: see the measured figures in the note below
-    "charrnn": Recipe(data="shakespeare", epochs=1, batch_size=32, lr=3e-3, optimizer="adam",
+    # shakespeare (844 k training characters, 63 distinct), seed 0, about 80 s on 2 cores:
+    # val_loss 1.72 nats/char (windows of 64, state reset per window), test 1.68 nats/char
+    # = 2.42 bits/char (state carried); samples show words, names and punctuation
+    "charrnn": Recipe(data="shakespeare", epochs=4, batch_size=32, lr=3e-3, optimizer="adam",
                       schedule="cosine", grad_clip=1.0,
-                      options={"seq_len": 64, "cell": "lstm", "width": 128, "layers": 1,
-                               "embed": 32}),
+                      options={"seq_len": 64, "cell": "lstm", "width": 256, "layers": 1,
+                               "embed": 64}),
+    # digits, seed 0, about 3 s: test BCE 16.7 nats per image, MSE 0.013 per pixel (0.18 of
+    # the training mean image's 0.074)
+    "autoencoder": Recipe(data="digits", epochs=100, batch_size=64, lr=3e-3, optimizer="adam",
+                          schedule="cosine"),
+    # digits, seed 0, about 7 s: test BCE 19.3 + KL 3.1 = negative ELBO 22.4 nats per image,
+    # MSE 0.026 per pixel (0.36 of the mean image's)
+    "vae": Recipe(data="digits", epochs=150, batch_size=64, lr=3e-3, optimizer="adam",
+                  schedule="cosine"),
+    # moons, seeds 0-4: 98.3-99.2% test accuracy (best and last model), about 1 s;
+    # spirals (--data spirals), seeds 0-2: 100%; digits: 85% (64 centres from 64-d noise)
+    "rbfn": Recipe(data="moons", epochs=30, batch_size=32, lr=1e-2, optimizer="adam",
+                   schedule="cosine"),
 }
 
 

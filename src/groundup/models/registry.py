@@ -22,10 +22,12 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .. import io
+from .autoencoder import VAE, Autoencoder, AutoencoderConfig
 from .charrnn import CharRNN, CharRNNConfig
 from .cnn import CNN, CNNConfig
 from .lenet import LeNet, LeNetConfig
 from .mlp import MLP, LogisticRegression, LogRegConfig, MLPConfig
+from .rbfn import RBFN, RBFNConfig
 from .resnet import ResNet, ResNetConfig
 
 
@@ -70,6 +72,23 @@ MODELS = {
         "charrnn", CharRNN, CharRNNConfig,
         "character-level language model (embedding, LSTM or GRU, linear) that writes text",
         data_fields={"vocab_size": "vocab_size"}, task="text",
+    ),
+    "rbfn": ModelSpec(
+        "rbfn", RBFN, RBFNConfig,
+        "radial-basis-function network (RBF layer, linear read-out)",
+        data_fields={"in_features": "features", "out_features": "classes"},
+    ),
+    "autoencoder": ModelSpec(
+        "autoencoder", Autoencoder, AutoencoderConfig,
+        "dense autoencoder that reconstructs images through a small latent code",
+        data_fields={"input_shape": "input_shape"}, options={"hidden": "hidden"},
+        task="reconstruct",
+    ),
+    "vae": ModelSpec(
+        "vae", VAE, AutoencoderConfig,
+        "variational autoencoder (Kingma and Welling 2014) that generates images",
+        data_fields={"input_shape": "input_shape"}, options={"hidden": "hidden"},
+        task="reconstruct",
     ),
 }
 

@@ -11,6 +11,7 @@ from .norm import *  # noqa: F403
 from .padding import *  # noqa: F403
 from .pool import *  # noqa: F403
 from .positional import *  # noqa: F403
+from .rbf import *  # noqa: F403
 from .recurrent import *  # noqa: F403
 from .recurrent_cells import *  # noqa: F403
 from .resample import *  # noqa: F403
