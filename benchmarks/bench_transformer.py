@@ -19,7 +19,7 @@ Target (issue 17): at least 1.0x PyTorch's nn.TransformerEncoder at 1 and at 2 t
     python benchmarks/bench_transformer.py                    # 1 and 2 threads, 7 repeats
     python benchmarks/bench_transformer.py --threads 1 --repeats 15
     python benchmarks/bench_transformer.py --threads 1 --profile
-    python benchmarks/bench_transformer.py --threads 2 --halves 0   # attention in one thread
+    python benchmarks/bench_transformer.py --threads 2 --halves 1   # attention over batch halves
 """
 
 import argparse
@@ -235,8 +235,8 @@ def main():
                     help="groundup's compiled path (the `fast` extra: numba) on or off "
                          "(default: on when installed)")
     ap.add_argument("--halves", type=int, choices=(0, 1),
-                    help="at 2+ threads, attention over batch halves in two threads (1, the "
-                         "default) or the whole batch in one (0)")
+                    help="at 2+ threads, attention over batch halves in two threads (1) or "
+                         "the whole batch in one (0, the default)")
     ap.add_argument("--profile", action="store_true", help="cProfile groundup's step")
     ap.add_argument("--worker", choices=("groundup", "torch", "gemm"), help=argparse.SUPPRESS)
     a = ap.parse_args()
