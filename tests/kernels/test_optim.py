@@ -114,6 +114,7 @@ def test_unsuitable_arrays_fall_back_to_the_reference(monkeypatch):
         assert not kernels.adam_(*ok.values(), *args)
 
 
+@needs_numba
 def test_building_an_optimizer_loads_the_compiled_path(monkeypatch):
     monkeypatch.setattr(kernels.switch, "MIN_SIZE", 0)
     with kernels.use(True):

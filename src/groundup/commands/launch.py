@@ -65,10 +65,10 @@ def train_ranks(args, train):
 def _launch(args):
     if args.nproc < 1:
         raise CLIError(f"--nproc must be at least 1, got {args.nproc}")
-    if not dist.is_mpi_available() or dist.mpiexec_path() is None:
-        raise CLIError(f'--nproc {args.nproc} needs MPI (mpi4py and mpiexec): {mpi.INSTALL}')
     if args.hostfile and not os.path.isfile(args.hostfile):
         raise CLIError(f"--hostfile {args.hostfile}: no such file")
+    if not dist.is_mpi_available() or dist.mpiexec_path() is None:
+        raise CLIError(f'--nproc {args.nproc} needs MPI (mpi4py and mpiexec): {mpi.INSTALL}')
     argv = getattr(args, "argv", None)
     if argv is None:
         argv = sys.argv[1:]
