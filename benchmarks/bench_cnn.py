@@ -32,7 +32,8 @@ import resource
 import statistics
 import subprocess
 import sys
-import time
+
+import harness
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "..", "src")
@@ -42,13 +43,6 @@ B = 64
 _FWD = 2 * B * (16 * 25 * 28 * 28 + 32 * 400 * 10 * 10 + 128 * 800 + 10 * 128)
 _DX = 2 * B * (32 * 400 * 10 * 10 + 128 * 800 + 10 * 128)
 FLOPS = 2 * _FWD + _DX
-
-
-def _set_threads(n):
-    """Environment for a process about to import NumPy / PyTorch / groundup."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "GROUNDUP_NUM_THREADS"):
-        os.environ[var] = str(n)
 
 
 def _data(np):
@@ -149,17 +143,10 @@ def _rss_bytes():
 
 def worker(a):
     """Time one library in this process; print samples/s and memory growth as JSON."""
-    _set_threads(a.threads)
+    harness.set_threads(a.threads)
     step = _make_step(a.worker, a.threads)
     before = _rss_bytes() if os.path.exists("/proc/self/statm") else 0
-    for i in range(a.warmup):
-        step(i)
-    rates = []
-    for _ in range(a.blocks):
-        t0 = time.perf_counter()
-        for i in range(a.steps):
-            step(i)
-        rates.append(B * a.steps / (time.perf_counter() - t0))
+    rates = harness.time_blocks(step, B, a.warmup, a.blocks, a.steps)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
     print(json.dumps({"samples_per_s": statistics.median(rates), "blocks": rates,
                       "memory_growth": max(peak - before, 0)}))
@@ -177,12 +164,6 @@ def _spawn(lib, threads, a):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _quartiles(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    return xs[n // 2], xs[n // 4], xs[(3 * n) // 4]
-
-
 def separate(a):
     threads_list = [a.threads] if a.threads else [1, 2]
     print(f"reference CNN, batch {B}, float32, SGD momentum 0.9: each library in its own "
@@ -195,7 +176,7 @@ def separate(a):
             for lib in (libs if r % 2 == 0 else libs[::-1]):
                 got[lib].append(_spawn(lib, threads, a))
         sps = {lib: [g["samples_per_s"] for g in got[lib]] for lib in libs}
-        med, lo, hi = _quartiles([g / t for g, t in zip(sps["groundup"], sps["torch"],
+        med, lo, hi = harness.quartiles([g / t for g, t in zip(sps["groundup"], sps["torch"],
                                                        strict=True)])
         gu_sps, th_sps, gemm_sps = (statistics.median(sps[lib]) for lib in libs)
         print(f"threads={threads} groundup {gu_sps:8.0f} samples/s  pytorch {th_sps:8.0f}  "
@@ -214,19 +195,8 @@ def separate(a):
 
 def profile(a):
     """cProfile of groundup's step: the functions with the largest own time."""
-    import cProfile
-    import pstats
-
-    _set_threads(a.threads or 1)
-    step = _make_step("groundup", a.threads or 1)
-    for i in range(a.warmup):
-        step(i)
-    prof = cProfile.Profile()
-    prof.enable()
-    for i in range(a.steps):
-        step(i)
-    prof.disable()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+    harness.set_threads(a.threads or 1)
+    harness.profile_step(_make_step("groundup", a.threads or 1), a.warmup, a.steps)
 
 
 def main():

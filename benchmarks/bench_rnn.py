@@ -28,19 +28,13 @@ import os
 import statistics
 import subprocess
 import sys
-import time
+
+import harness
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "..", "src")
 B, T, I, H, CLASSES = 32, 50, 32, 128, 10
 GATES = {"lstm": 4, "gru": 3}
-
-
-def _set_threads(n):
-    """Environment for a process about to import NumPy / PyTorch / groundup."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "GROUNDUP_NUM_THREADS"):
-        os.environ[var] = str(n)
 
 
 def _data(np, cell):
@@ -138,16 +132,9 @@ def _gemms_alone(np, cell):
 # ------------------------------------------------------------- one process each
 def worker(a):
     """Time one library in this process; print samples/s as JSON."""
-    _set_threads(a.threads)
+    harness.set_threads(a.threads)
     step = _make_step(a.worker, a.cell, a.threads)
-    for i in range(a.warmup):
-        step(i)
-    rates = []
-    for _ in range(a.blocks):
-        t0 = time.perf_counter()
-        for i in range(a.steps):
-            step(i)
-        rates.append(B * a.steps / (time.perf_counter() - t0))
+    rates = harness.time_blocks(step, B, a.warmup, a.blocks, a.steps)
     print(json.dumps({"samples_per_s": statistics.median(rates), "blocks": rates}))
 
 
@@ -159,12 +146,6 @@ def _spawn(lib, cell, threads, a):
     if out.returncode:
         sys.exit(f"bench_rnn: the {lib} process failed:\n{out.stderr or out.stdout}")
     return json.loads(out.stdout.strip().splitlines()[-1])["samples_per_s"]
-
-
-def _quartiles(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    return xs[n // 2], xs[n // 4], xs[(3 * n) // 4]
 
 
 def separate(a):
@@ -181,7 +162,7 @@ def separate(a):
             for r in range(a.repeats):
                 for lib in (libs if r % 2 == 0 else libs[::-1]):
                     sps[lib].append(_spawn(lib, cell, threads, a))
-            med, lo, hi = _quartiles([g / t for g, t in zip(sps["groundup"], sps["torch"],
+            med, lo, hi = harness.quartiles([g / t for g, t in zip(sps["groundup"], sps["torch"],
                                                            strict=True)])
             gu_sps, th_sps, gemm_sps = (statistics.median(sps[lib]) for lib in libs)
             print(f"{cell} threads={threads} groundup {gu_sps:7.0f} samples/s "
@@ -195,19 +176,9 @@ def separate(a):
 
 def profile(a):
     """cProfile of groundup's step: the functions with the largest own time."""
-    import cProfile
-    import pstats
-
-    _set_threads(a.threads or 1)
+    harness.set_threads(a.threads or 1)
     step = _make_step("groundup", a.cell or "lstm", a.threads or 1)
-    for i in range(a.warmup):
-        step(i)
-    prof = cProfile.Profile()
-    prof.enable()
-    for i in range(a.steps):
-        step(i)
-    prof.disable()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+    harness.profile_step(step, a.warmup, a.steps)
 
 
 def main():

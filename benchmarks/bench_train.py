@@ -34,6 +34,8 @@ import subprocess
 import sys
 import time
 
+import harness
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "..", "src")
 B = 128
@@ -42,9 +44,7 @@ SIZES = (784, 512, 256, 10)
 
 def _set_threads(n, fast=None):
     """Environment for a process about to import NumPy / PyTorch / groundup."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "GROUNDUP_NUM_THREADS"):
-        os.environ[var] = str(n)
+    harness.set_threads(n)
     if fast is not None:
         os.environ["GROUNDUP_FAST"] = "1" if fast else "0"
 
@@ -152,12 +152,6 @@ def _spawn(kind, threads, opt, a):
     return json.loads(out.stdout.strip().splitlines()[-1])["samples_per_s"]
 
 
-def _quartiles(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    return xs[n // 2], xs[n // 4], xs[(3 * n) // 4]
-
-
 def _fast_available():
     sys.path.insert(0, SRC)
     from groundup import kernels
@@ -194,7 +188,7 @@ def separate(a):
                 if kind[0] == "torch":
                     continue
                 ratios = [g / t for g, t in zip(got[kind], torch_sps, strict=True)]
-                med, lo, hi = _quartiles(ratios)
+                med, lo, hi = harness.quartiles(ratios)
                 label = {("groundup", True): "groundup, compiled path",
                          ("groundup", False): "groundup, NumPy reference"}[kind]
                 print(f"threads={threads} {opt:4s} {label:26s} "
@@ -203,7 +197,7 @@ def separate(a):
                       f"(quartiles {lo:.2f}-{hi:.2f})", flush=True)
             if opt == "sgd":
                 ratios = [g / t for g, t in zip(got[("gemm", None)], torch_sps, strict=True)]
-                med, lo, hi = _quartiles(ratios)
+                med, lo, hi = harness.quartiles(ratios)
                 print(f"threads={threads} floor: the step's 5 GEMMs alone "
                       f"{statistics.median(got[('gemm', None)]):9.0f} samples/s against "
                       f"PyTorch's SGD step: {med:.2f}x (quartiles {lo:.2f}-{hi:.2f}); "

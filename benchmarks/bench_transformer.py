@@ -28,18 +28,12 @@ import os
 import statistics
 import subprocess
 import sys
-import time
+
+import harness
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "..", "src")
 B, T, D, HEADS, FF, LAYERS, CLASSES = 32, 64, 128, 4, 512, 2, 10
-
-
-def _set_threads(n):
-    """Environment for a process about to import NumPy / PyTorch / groundup."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "GROUNDUP_NUM_THREADS"):
-        os.environ[var] = str(n)
 
 
 def _shapes():
@@ -152,16 +146,9 @@ def _gemms_alone(np):
 # ------------------------------------------------------------- one process each
 def worker(a):
     """Time one library in this process; print its samples/s as JSON."""
-    _set_threads(a.threads)
+    harness.set_threads(a.threads)
     step = _make_step(a.worker, a.threads)
-    for i in range(a.warmup):
-        step(i)
-    rates = []
-    for _ in range(a.blocks):
-        t0 = time.perf_counter()
-        for i in range(a.steps):
-            step(i)
-        rates.append(B * a.steps / (time.perf_counter() - t0))
+    rates = harness.time_blocks(step, B, a.warmup, a.blocks, a.steps)
     print(json.dumps({"samples_per_s": statistics.median(rates), "blocks": rates}))
 
 
@@ -179,12 +166,6 @@ def _spawn(lib, threads, a):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _quartiles(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    return xs[n // 2], xs[n // 4], xs[(3 * n) // 4]
-
-
 def separate(a):
     threads_list = [a.threads] if a.threads else [1, 2]
     print(f"reference Transformer encoder, batch {B}, seq {T}, d_model {D}, {HEADS} heads, "
@@ -197,7 +178,7 @@ def separate(a):
         for r in range(a.repeats):
             for lib in (libs if r % 2 == 0 else libs[::-1]):
                 got[lib].append(_spawn(lib, threads, a)["samples_per_s"])
-        med, lo, hi = _quartiles([g / t for g, t in zip(got["groundup"], got["torch"],
+        med, lo, hi = harness.quartiles([g / t for g, t in zip(got["groundup"], got["torch"],
                                                        strict=True)])
         gu_sps, th_sps, gemm_sps = (statistics.median(got[lib]) for lib in libs)
         print(f"threads={threads} groundup {gu_sps:7.0f} samples/s  pytorch {th_sps:7.0f}  "
@@ -209,19 +190,8 @@ def separate(a):
 
 def profile(a):
     """cProfile of groundup's step: the functions with the largest own time."""
-    import cProfile
-    import pstats
-
-    _set_threads(a.threads or 1)
-    step = _make_step("groundup", a.threads or 1)
-    for i in range(a.warmup):
-        step(i)
-    prof = cProfile.Profile()
-    prof.enable()
-    for i in range(a.steps):
-        step(i)
-    prof.disable()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+    harness.set_threads(a.threads or 1)
+    harness.profile_step(_make_step("groundup", a.threads or 1), a.warmup, a.steps)
 
 
 def main():

@@ -20,6 +20,17 @@ def _float_dtype(dtype):
     return to_dtype(dtype) or to_dtype("float32")
 
 
+def _trailing_shape(layer, x):
+    """x as a Tensor, checked to end in layer.normalized_shape (LayerNorm, RMSNorm)."""
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    ns = layer.normalized_shape
+    if x.ndim < len(ns) or tuple(x.shape[x.ndim - len(ns):]) != ns:
+        raise ValueError(f"{layer!r}: expected input (..., {', '.join(map(str, ns))}), "
+                         f"got {tuple(x.shape)}")
+    return x
+
+
 class _BatchNorm(Module):
     """Shared BatchNorm logic; subclasses set the accepted input ranks."""
 
@@ -252,13 +263,8 @@ class LayerNorm(Module):
             init.zeros_(self.bias)
 
     def forward(self, x):
-        if not isinstance(x, Tensor):
-            x = Tensor(x)
-        ns = self.normalized_shape
-        if x.ndim < len(ns) or tuple(x.shape[x.ndim - len(ns):]) != ns:
-            raise ValueError(f"{self!r}: expected input (..., {', '.join(map(str, ns))}), "
-                             f"got {tuple(x.shape)}")
-        return F.layer_norm(x, ns, self.weight, self.bias, self.eps)
+        x = _trailing_shape(self, x)
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
@@ -354,13 +360,8 @@ class RMSNorm(Module):
             init.ones_(self.weight)
 
     def forward(self, x):
-        if not isinstance(x, Tensor):
-            x = Tensor(x)
-        ns = self.normalized_shape
-        if x.ndim < len(ns) or tuple(x.shape[x.ndim - len(ns):]) != ns:
-            raise ValueError(f"{self!r}: expected input (..., {', '.join(map(str, ns))}), "
-                             f"got {tuple(x.shape)}")
-        return F.rms_norm(x, ns, self.weight, self.eps)
+        x = _trailing_shape(self, x)
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
