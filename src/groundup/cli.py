@@ -129,7 +129,11 @@ def _task_options(t):
         names = [m for m in registry.list_models()
                  if getattr(registry.get(m), "task", "classify") in users]
         extra = {"choices": opt.choices} if opt.choices else {"metavar": key.upper()}
-        g.add_argument("--" + key.replace("_", "-"), type=opt.type, **extra,
+        if opt.type is bool:  # a flag: given, it is on; absent, the recipe decides
+            extra = {"action": "store_const", "const": True, "default": None}
+        else:
+            extra["type"] = opt.type
+        g.add_argument("--" + key.replace("_", "-"), **extra,
                        help=f"{opt.help} ({', '.join(names) or ' '.join(users)}; default: "
                             f"{opt.default})")
 
@@ -173,12 +177,21 @@ def _parser():
                                                          "grid, texts)")
     sa.add_argument("--length", type=int, metavar="N", help="characters or tokens to write "
                                                             "(text)")
-    sa.add_argument("--prompt", help="the text to continue (text)")
+    sa.add_argument("--prompt", help="the text to continue (text); the digits to transform "
+                                     "(seq2seq)")
     sa.add_argument("--temperature", type=float, metavar="T",
                     help="divide the logits by T before sampling: below 1 is safer, above "
                          "is wilder (default: 1)")
     sa.add_argument("--top-k", type=int, metavar="K",
                     help="sample among the K likeliest tokens only (default: all)")
+    sa.add_argument("--top-p", type=float, metavar="P",
+                    help="sample among the fewest likeliest tokens whose probabilities sum "
+                         "to P or more (nucleus sampling; default: 1, all)")
+    sa.add_argument("--beam", type=int, metavar="K",
+                    help="decode with a beam of K hypotheses (seq2seq; default: 1, greedy)")
+    sa.add_argument("--digit", type=int, metavar="D",
+                    help="the class to generate (a conditional model; default: every class "
+                         "in turn)")
     sa.add_argument("--seed", type=int, default=0, help="(default: 0)")
 
     ru = sub.add_parser("runs", help=f"list the runs under {RUNS}/ (or DIR)")

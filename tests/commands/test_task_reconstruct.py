@@ -34,7 +34,7 @@ def test_train_logs_both_terms_and_draws_the_pictures(vae_run):
                                                    rel=1e-4)
         assert float(row["val_loss"]) > 0
     assert float(rows[1]["loss"]) < float(rows[0]["loss"])
-    for name in ("curves", "reconstructions", "prior_samples", "latent"):
+    for name in ("curves", "reconstructions", "prior_samples", "latent", "interpolation"):
         assert (vae_run / f"{name}.png").read_bytes().startswith(PNG), name
 
 
@@ -74,3 +74,97 @@ def test_resume_continues_exactly(gu_main, tmp_path):
     rows = [_history(tmp_path / run)[-1] for run in ("whole", "half")]
     for key in ("loss", "recon", "kl", "val_loss"):
         assert rows[0][key] == rows[1][key], key
+
+
+def test_convae_learns_and_draws_the_interpolation(gu_main, tmp_path):
+    import re
+
+    out = gu_main("train", "convae", "--epochs", "15", "--out", tmp_path / "c", "--no-progress")
+    ratio = float(re.search(r"ratio ([0-9.]+)", out.stdout).group(1))
+    assert ratio < 0.3, out.stdout
+    assert (tmp_path / "c" / "interpolation.png").read_bytes().startswith(PNG)
+    evaluated = gu_main("eval", tmp_path / "c").stdout
+    assert f"ratio {ratio:.3f}" in evaluated and "test split, 359 images" in evaluated
+    assert_user_error(gu_main("train", "convae", "--conditional", "--out", tmp_path / "x",
+                              check=False), "--conditional applies to the vae")
+
+
+def test_masking_noise(gu_main, tmp_path):
+    import numpy as np
+
+    import groundup as gu
+    from groundup.commands.task_reconstruct import corrupt
+
+    x = gu.ones(200, 1, 8, 8)
+    gu.manual_seed(0)
+    masked = corrupt(x, mask=0.3).array
+    assert set(np.unique(masked)) == {0.0, 1.0}
+    assert abs((masked == 0).mean() - 0.3) < 0.02
+    gu.manual_seed(0)
+    np.testing.assert_array_equal(corrupt(x, mask=0.3).array, masked)
+    assert corrupt(x) is x
+    out = gu_main("train", "autoencoder", "--epochs", "2", "--mask", "0.3", "--out",
+                  tmp_path / "m", "--no-progress", "--hidden", "32")
+    assert "mask 0.3" in out.stdout and "ratio" in out.stdout
+    assert_user_error(gu_main("train", "autoencoder", "--mask", "1", "--out", tmp_path / "n",
+                              check=False), "--mask must be < 1")
+
+
+def test_conditional_vae_samples_a_chosen_digit(gu_main, vae_run, tmp_path):
+    run = tmp_path / "cvae"
+    out = gu_main("train", "vae", "--conditional", "--epochs", "2", "--hidden", "32", "--out",
+                  run, "--no-progress")
+    assert "num_classes 10" in out.stdout and "conditional True" in out.stdout
+    assert (run / "prior_samples.png").read_bytes().startswith(PNG)
+    assert "negative ELBO" in gu_main("eval", run).stdout
+    out = gu_main("sample", run, "--digit", "3", "--num", "8", "--out", tmp_path / "a.png")
+    assert "8 samples of class 3" in out.stdout
+    first = (tmp_path / "a.png").read_bytes()
+    gu_main("sample", run, "--digit", "3", "--num", "8", "--out", tmp_path / "b.png")
+    assert (tmp_path / "b.png").read_bytes() == first
+    gu_main("sample", run, "--digit", "3", "--num", "8", "--out", tmp_path / "c.png", "--seed",
+            "1")
+    assert (tmp_path / "c.png").read_bytes() != first
+    gu_main("sample", run, "--digit", "4", "--num", "8", "--out", tmp_path / "d.png")
+    assert (tmp_path / "d.png").read_bytes() != first
+    assert_user_error(gu_main("sample", run, "--digit", "10", check=False),
+                      "--digit must lie in 0..9")
+    assert_user_error(gu_main("sample", vae_run, "--digit", "3", check=False),
+                      "--digit applies to a conditional model")
+
+
+def _mnist_like(directory, n_train=240, n_test=60):
+    """MNIST-format IDX files of 28x28 images: the 8x8 digits, each pixel 3x3, padded by 2."""
+    import numpy as np
+
+    from groundup.data.datasets import load_digits
+
+    X, y = load_digits(split="train", as_images=True)
+    images = np.pad(np.kron(X[:n_train + n_test, 0], np.ones((3, 3))), ((0, 0), (2, 2), (2, 2)))
+    images = np.round(images * 255).astype(np.uint8)
+    y = y[:n_train + n_test]
+    for stem, part in (("train", slice(0, n_train)), ("t10k", slice(n_train, None))):
+        for kind, arr in (("images", images[part]), ("labels", y[part].astype(np.uint8))):
+            header = bytes([0, 0, 8, arr.ndim]) + b"".join(
+                int(d).to_bytes(4, "big") for d in arr.shape)
+            name = f"{stem}-{kind}-idx{arr.ndim}-ubyte"
+            (directory / name).write_bytes(header + arr.tobytes())
+    return directory
+
+
+def test_convae_on_28x28_mnist_files(gu_main, tmp_path):
+    data = _mnist_like(tmp_path)
+    out = gu_main("train", "convae", "--data", f"mnist:{data}", "--epochs", "2", "--out",
+                  tmp_path / "run", "--no-progress")
+    assert "1x28x28" in out.stdout and "ratio" in out.stdout
+    assert (tmp_path / "run" / "interpolation.png").read_bytes().startswith(PNG)
+
+
+def test_flag_options_take_booleans():
+    from groundup.cli_common import CLIError
+    from groundup.commands.task_reconstruct import TASK
+
+    opt = TASK.options["conditional"]
+    assert opt.check(True, "--conditional") is True and opt.check(None, "x") is None
+    with pytest.raises(CLIError, match="conditional must be true or false"):
+        opt.check("yes", "--config c.json: conditional")

@@ -99,3 +99,24 @@ def test_resume_continues_a_text_run(gu_main, tmp_path):
     assert "epoch 2/2" in out.stdout
     rows = (tmp_path / "r" / "history.csv").read_text().strip().splitlines()[1:]
     assert [r.split(",")[0] for r in rows] == ["1", "2"]
+
+
+def test_word_tokens_train_and_sample_words(gu_main, tmp_path):
+    """--tokens word: the vocabulary is the corpus's words, kept with the checkpoint, and
+    `groundup sample` writes words of it."""
+    import groundup as gu
+
+    (tmp_path / "t.txt").write_text(TEXT, encoding="utf-8")
+    out = gu_main("train", "charrnn", "--tokens", "word", "--data", tmp_path / "t.txt",
+                  "--epochs", "1", "--width", "16", "--embed", "8", "--seq-len", "8",
+                  "--batch-size", "8", "--out", tmp_path / "r", "--no-progress")
+    assert "bits/word" in out.stdout and "test words" in out.stdout
+    run = gu.io.load_checkpoint(tmp_path / "r" / "last.safetensors",
+                                restore_rng=False)["extra"]["run"]
+    words = {"the", "cat", "sat", "on", "mat", ",", "and", "dog", "log", ".", "\n"}
+    assert run["vocab"]["kind"] == "word" and set(run["vocab"]["tokens"]) == words | {"<unk>"}
+    assert json.loads((tmp_path / "r" / "config.json").read_text())["tokens"] == "word"
+    text = gu_main("sample", tmp_path / "r", "--length", "20", "--seed", "1",
+                   "--out", tmp_path / "s.txt").stdout
+    tokens = gu.data.text.WordVocab(sorted(words)).tokenize(text.split("\n-> ")[0])
+    assert len(tokens) >= 20 and set(tokens) <= words | {"<", "unk", ">"}

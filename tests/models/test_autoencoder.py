@@ -87,3 +87,50 @@ def test_reconstruction_loss_drops(cls):
             opt.step()
     after = recon()
     assert after < 0.7 * before, (before, after)
+
+
+def test_reparameterisation_gradcheck():
+    """z = mu + exp(logvar / 2) * eps with eps fixed: finite differences in float64."""
+    from groundup.models.autoencoder import reparameterize
+
+    rng = np.random.default_rng(3)
+    eps = gu.tensor(rng.standard_normal((3, 4)), dtype=gu.float64)
+    mu, logvar = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)) * 0.5
+    assert gu.gradcheck(lambda m, lv: reparameterize(m, lv, eps), (mu, logvar))
+
+
+def test_conditional_vae_takes_labels():
+    x = gu.tensor(_images())
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    vae = VAE(AutoencoderConfig(hidden=[16], latent=3, num_classes=3))
+    logits, mu, logvar = vae(x, labels)
+    assert logits.shape == (6, 1, 8, 8) and mu.shape == (6, 3)
+    vae.eval()
+    # the label changes the code and the image decoded from one code
+    assert not np.allclose(vae.encode(x, labels)[0].array, vae.encode(x, labels[::-1])[0].array)
+    a = vae.sample(4, generator=2, labels=np.full(4, 1)).array
+    np.testing.assert_array_equal(a, vae.sample(4, generator=2, labels=np.full(4, 1)).array)
+    assert not np.allclose(a, vae.sample(4, generator=2, labels=np.full(4, 2)).array)
+    with pytest.raises(ValueError, match="needs labels"):
+        vae(x)
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
+        vae(x, np.full(6, 3))
+    with pytest.raises(ValueError, match="unconditional"):
+        VAE(AutoencoderConfig(hidden=[16], latent=3))(x, labels)
+    with pytest.raises(ValueError, match="num_classes applies to the VAE"):
+        Autoencoder(AutoencoderConfig(num_classes=3))
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_interpolate_ends_at_the_two_reconstructions(conditional):
+    from groundup.models.autoencoder import interpolate
+
+    X = _images(2)
+    vae = VAE(AutoencoderConfig(hidden=[16], latent=3, num_classes=3 if conditional else 0))
+    labels = (0, 2) if conditional else None
+    strip = interpolate(vae, X[0], X[1], steps=5, labels=labels).array
+    assert strip.shape == (5, 1, 8, 8) and vae.training
+    vae.eval()
+    ends = vae.reconstruct(gu.tensor(X), *((np.array(labels),) if conditional else ())).array
+    np.testing.assert_allclose(strip[[0, -1]], ends, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(strip[2], ends[0])

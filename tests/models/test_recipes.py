@@ -37,8 +37,8 @@ def test_optimizer_scheduler_and_loss_come_from_the_settings(name, cls):
 def test_unknown_names_are_refused_clearly():
     with pytest.raises(ValueError, match="unknown optimizer 'lamb'; expected one of adam"):
         recipes.optimizer("lamb", [], lr=0.1)
-    with pytest.raises(KeyError, match="no training recipe for model 'gpt'"):
-        recipes.get("gpt")
+    with pytest.raises(KeyError, match="no training recipe for model 'nosuch'"):
+        recipes.get("nosuch")
 
 
 @pytest.mark.parametrize("epochs", [4, 10, 200])
@@ -70,3 +70,12 @@ def test_weight_decay_is_exactly_the_one_asked_for():
 def test_the_registry_lists_models_and_holds_no_training_settings():
     spec = gu.models.get("mlp")
     assert not hasattr(spec, "hparams") and not hasattr(spec, "data")
+
+
+def test_warmup_cosine_warms_up_then_follows_a_cosine():
+    factors = [recipes.schedule_factor("warmup_cosine", e, 20) for e in range(21)]
+    assert factors[:3] == [pytest.approx(1 / 3), pytest.approx(2 / 3), 1.0]  # 2 warmup epochs
+    assert factors[11] == pytest.approx(0.5) and factors[20] == pytest.approx(0.0)
+    assert all(a >= b for a, b in zip(factors[2:], factors[3:]))
+    assert recipes.schedule_factor("warmup_cosine", 0, 1) == pytest.approx(0.5)
+    assert recipes.get("gpt").schedule == "warmup_cosine"

@@ -211,9 +211,20 @@ def resolve(model, *sources):
                 settings[key] = value
     spec = registry.get(model)
     if settings["hidden"] is not None and "hidden" not in spec.options:
-        raise CLIError(f"--hidden applies to models with hidden layers (such as mlp); "
-                       f"{model} has none")
+        raise CLIError(hidden_error(model, own))
     return {key: settings[key] for key in SETTINGS + tuple(own)}
+
+
+def hidden_error(model, own):
+    """Why --hidden does not apply to `model`, and which of its own settings does the job
+    (own: its task's settings, such as a language model's --width)."""
+    message = f"--hidden applies to models with hidden layers (such as mlp); {model} has none"
+    if "width" in own:
+        return (f"--hidden does not apply to {model}: its width is set with --width "
+                f"(e.g. --width 64)" + (", its depth with --layers" if "layers" in own else ""))
+    if own:
+        return f"{message}; its own settings: {', '.join(option(key) for key in own)}"
+    return message
 
 
 def show(key, value):

@@ -1,4 +1,4 @@
-"""The reconstruction task (autoencoder, vae): images in, the same images out.
+"""The reconstruction task (autoencoder, convae, vae): images in, the same images out.
 
 The data is a classifier's Split (the bundled digits, MNIST-format files, image
 folders) with its inputs scaled to [0, 1]: each image is both the input and the
@@ -7,9 +7,16 @@ binary cross-entropy of the reconstruction logits summed over each image's pixel
 (nats per image), plus beta times the KL term for the VAE: its negative ELBO. The
 training step logs both terms per epoch ("recon", "kl"). With --noise STD the
 inputs of each training batch get Gaussian noise (a denoising autoencoder); the
-target stays the clean image. Validation and test figures use the clean inputs and,
-for the VAE, the mean code (z = mu); the report compares the test MSE with that of
-predicting the training mean image. Measured figures: see the recipes (models/recipes.py).
+target stays the clean image; with --mask P a fraction P of the input pixels is set to
+0 instead (masking noise; both may be given). With --conditional a VAE sees each
+image's label as well (a conditional VAE: `groundup sample DIR --digit D` draws class
+D). Validation and test figures use the clean inputs and, for the VAE, the mean code
+(z = mu), so val_loss is the negative ELBO evaluated at the mean code; the report
+compares the test MSE with that of predicting the training mean image. The pictures:
+reconstructions.png, latent.png, interpolation.png (decoded points on the line between
+the codes of two test images of different classes) and, for the VAE,
+prior_samples.png. `groundup eval DIR` prints the test figures again (--data: another
+data set's test split). Measured figures: see the recipes (models/recipes.py).
 """
 
 import os
@@ -33,7 +40,20 @@ class ReconstructTask(tasks.Task):
                              "above 1)", low=0),
         "noise": tasks.Option(float, 0.0, "denoising: std of Gaussian noise added to the "
                               "inputs", low=0),
+        "mask": tasks.Option(float, 0.0, "denoising: the fraction of input pixels set to 0 "
+                             "(masking noise)", low=0, high=1),
+        "conditional": tasks.Option(bool, False, "a conditional VAE: encoder and decoder see "
+                                    "the one-hot label (sample --digit D draws class D)"),
     }
+
+    def model_config(self, spec, data, s):
+        config = super().model_config(spec, data, s)
+        if s.get("conditional"):
+            if s["model"] != "vae":
+                raise CLIError(f"--conditional applies to the vae (a conditional VAE); "
+                               f"{s['model']} has no labelled decoder")
+            config["num_classes"] = int(data.classes)
+        return config
 
     # ---------------------------------------------------------------- data
     def load_data(self, s):
@@ -51,17 +71,19 @@ class ReconstructTask(tasks.Task):
         from ..data import DataLoader, TensorDataset
 
         split = data
+        labelled = bool(s.get("conditional"))
 
-        def pairs(X):
+        def pairs(X, y):  # (image, image) or, conditional, (image, label, image)
             X = np.clip(split.scale(X), 0.0, 1.0).astype(np.float32, copy=False)
-            return TensorDataset(X, X)
+            return TensorDataset(X, np.asarray(y, dtype=np.int64), X) if labelled \
+                else TensorDataset(X, X)
 
-        train = DataLoader(pairs(split.X_train), batch_size=s["batch_size"], shuffle=True,
-                           seed=s["seed"])
+        train = DataLoader(pairs(split.X_train, split.y_train), batch_size=s["batch_size"],
+                           shuffle=True, seed=s["seed"])
         val = None
         if split.y_val is not None:
-            val = DataLoader(pairs(split.X_val), batch_size=512)
-        return train, val, DataLoader(pairs(split.X_test), batch_size=512)
+            val = DataLoader(pairs(split.X_val, split.y_val), batch_size=512)
+        return train, val, DataLoader(pairs(split.X_test, split.y_test), batch_size=512)
 
     # ------------------------------------------------------------ training
     def loss(self, s):
@@ -71,12 +93,11 @@ class ReconstructTask(tasks.Task):
 
     def step(self, s, model):
         noise = float(s.get("noise") or 0.0)
+        mask = float(s.get("mask") or 0.0)
 
         def step(state, inputs, target):
-            x = inputs[0]
-            if noise > 0:
-                x = x + gu.randn(*x.shape, dtype=x.dtype) * noise
-            output = state.model(x)
+            x = corrupt(inputs[0], noise, mask)
+            output = state.model(x, *inputs[1:])
             loss, recon, kl = state.loss_fn.terms(output, target)
             state.optimizer.zero_grad()
             loss.backward()
@@ -98,18 +119,37 @@ class ReconstructTask(tasks.Task):
         which = (f"the best model (epoch {ckpt.best_epoch})" if best_model is not model
                  else "the last model")
         print(f"test reconstruction with {which}, {len(split.y_test)} test images:")
-        print(f"  BCE {figures['bce']:.2f} nats per image, MSE {figures['mse']:.5f} per pixel "
-              f"(predicting the training mean image: MSE {figures['mean_mse']:.5f}, ratio "
-              f"{figures['mse'] / figures['mean_mse']:.3f})")
-        if "kl" in figures:
-            print(f"  KL {figures['kl']:.2f} nats, negative ELBO (beta 1) "
-                  f"{figures['bce'] + figures['kl']:.2f} nats per image")
+        print_figures(figures)
         print(f"checkpoint: {ckpt.path}")
         try:
             paths = [tasks.plot_curves(out, ckpt.best_epoch)] + pictures(out, best_model, split)
             print(f"plots: {', '.join(paths)}")
         except ImportError:
             print("plots skipped: matplotlib is not installed (pip install 'groundup[plot]')")
+
+    # --------------------------------------------------------------- eval
+    def evaluate(self, args, loaded):
+        """`groundup eval DIR [--data D]`: the reconstruction figures on the test split of the
+        run's data (or of D, images of the same shape)."""
+        path, kind, meta, model, run = loaded
+        s = dict(run["settings"])
+        if getattr(args, "data", None):
+            s["data"] = args.data
+        split = self.load_data(s)
+        if tuple(split.input_shape) != tuple(model.input_shape):
+            raise CLIError(f"--data {s['data']}: images of shape "
+                           f"{'x'.join(map(str, split.input_shape))}; the model in {path} "
+                           f"reconstructs {'x'.join(map(str, model.input_shape))}")
+        classes = int(getattr(model, "num_classes", 0) or 0)
+        if classes and int(np.max(split.y_test)) >= classes:
+            raise CLIError(f"--data {s['data']}: labels up to {int(np.max(split.y_test))}; the "
+                           f"conditional model in {path} knows {classes} classes")
+        s["conditional"] = bool(classes)
+        test = self.loaders(split, s)[2]
+        figures = reconstruction_figures(model, split, test, s.get("beta", 1.0))
+        print(f"{s['data']} (test split, {len(split.y_test)} images), {kind} model:")
+        print_figures(figures)
+        return 0
 
     # ------------------------------------------------------------- sample
     def sample(self, args, loaded):
@@ -121,15 +161,30 @@ class ReconstructTask(tasks.Task):
         num = 64 if args.num is None else args.num
         if num < 1:
             raise CLIError(f"--num must be >= 1; got {num}")
-        images = model.sample(num, gu.Generator().manual_seed(args.seed))
+        classes = int(getattr(model, "num_classes", 0) or 0)
+        digit = getattr(args, "digit", None)
+        nrow, labels = 8, None
+        if digit is not None:
+            if not classes:
+                raise CLIError(f"--digit applies to a conditional model (train it with "
+                               f"--conditional); {meta['config']['model']} in {args.dir} is "
+                               f"unconditional")
+            if not 0 <= digit < classes:
+                raise CLIError(f"--digit must lie in 0..{classes - 1}; got {digit}")
+            labels = np.full(num, digit, dtype=np.int64)
+        elif classes:  # every class in turn: one column per class
+            nrow, labels = classes, np.arange(num, dtype=np.int64) % classes
+        images = model.sample(num, gu.Generator().manual_seed(args.seed), labels=labels) \
+            if classes else model.sample(num, gu.Generator().manual_seed(args.seed))
         target = args.out or os.path.join(os.path.dirname(path), "samples.png")
         try:
-            save_grid(images, target)
+            save_grid(images, target, nrow=nrow)
         except ImportError as e:
             raise CLIError(f"groundup sample needs Pillow to write images ({e})") from None
         except OSError as e:
             raise CLIError(f"--out {target}: {e.strerror or e}") from None
-        print(f"{num} samples -> {target}")
+        what = f" of class {digit}" if digit is not None else ""
+        print(f"{num} samples{what} -> {target}")
         return 0
 
 
@@ -145,10 +200,11 @@ def reconstruction_figures(model, split, loader, beta=1.0):
     mean_mse = 0.0
     model.eval()
     with gu.no_grad():
-        for x, target in loader:
-            output = model(x)
+        for batch in loader:  # (x, target) or, conditional, (x, label, target)
+            inputs, target = batch[:-1], batch[-1]
+            output = model(*inputs)
             _, recon, kl = loss_fn.terms(output, target)
-            n = x.shape[0]
+            n = target.shape[0]
             sums["bce"] += float(recon.item()) * n
             if kl is not None:
                 sums["kl"] += float(kl.item()) * n
@@ -164,6 +220,16 @@ def reconstruction_figures(model, split, loader, beta=1.0):
     return figures
 
 
+def print_figures(figures):
+    """The lines of the report and of `groundup eval` for reconstruction_figures' dict."""
+    print(f"  BCE {figures['bce']:.2f} nats per image, MSE {figures['mse']:.5f} per pixel "
+          f"(predicting the training mean image: MSE {figures['mean_mse']:.5f}, ratio "
+          f"{figures['mse'] / figures['mean_mse']:.3f})")
+    if "kl" in figures:
+        print(f"  KL {figures['kl']:.2f} nats, negative ELBO (beta 1) "
+              f"{figures['bce'] + figures['kl']:.2f} nats per image")
+
+
 def save_grid(images, path, nrow=8):
     """A grid of images (N, C, H, W) in [0, 1], each pixel SCALE x SCALE, as a PNG."""
     from .. import viz
@@ -176,27 +242,77 @@ def save_grid(images, path, nrow=8):
     return path
 
 
+def corrupt(x, noise=0.0, mask=0.0):
+    """x with a fraction `mask` of its entries set to 0 (masking noise), then Gaussian noise
+    of std `noise` added; noise from the shared generator (gu.manual_seed fixes it)."""
+    if mask > 0:
+        keep = gu.rand(*x.shape).array >= mask
+        x = x * gu.tensor(keep.astype(x.array.dtype))
+    if noise > 0:
+        x = x + gu.randn(*x.shape, dtype=x.dtype) * noise
+    return x
+
+
+def interpolation_pairs(labels, rows=4):
+    """[(i, j)]: up to `rows` pairs of test images of different classes: the first image of
+    class c and the first of class c + classes // 2 (0 -> 5, 1 -> 6, ... for 10 classes)."""
+    labels = np.asarray(labels)
+    classes = np.unique(labels)
+    half = max(len(classes) // 2, 1)
+    pairs = []
+    for k in range(min(rows, len(classes) - half)):
+        a, b = classes[k], classes[k + half]
+        pairs.append((int(np.flatnonzero(labels == a)[0]), int(np.flatnonzero(labels == b)[0])))
+    return pairs
+
+
+def plot_interpolation(model, X, labels, path, steps=10):
+    """interpolation.png: per row, the images decoded from `steps` points on the line between
+    the codes of two test images of different classes (interpolation_pairs)."""
+    from .. import viz
+    from ..models.autoencoder import interpolate
+
+    conditional = bool(getattr(model, "num_classes", 0))
+    strips = [interpolate(model, X[i], X[j], steps,
+                          labels=(labels[i], labels[j]) if conditional else None).array
+              for i, j in interpolation_pairs(labels)]
+    if not strips:
+        raise ValueError("plot_interpolation: the test images hold a single class")
+    return viz.plot_image_grid(np.concatenate(strips), path, nrow=steps,
+                               title="decoded along the line between two codes")
+
+
 def pictures(out, model, split, n=32):
     """reconstructions.png (inputs above their reconstructions), latent.png (the codes of
-    the test images, coloured by label) and, for the VAE, prior_samples.png; returns the paths."""
+    the test images, coloured by label), interpolation.png and, for the VAE,
+    prior_samples.png; returns the paths."""
     from .. import viz
 
     X = np.clip(split.scale(split.X_test), 0, 1).astype(np.float32)
+    y = np.asarray(split.y_test, dtype=np.int64)
+    classes = int(getattr(model, "num_classes", 0) or 0)
+    extra = (y[:n],) if classes else ()
     model.eval()
     with gu.no_grad():
         shown = gu.tensor(X[:n])
-        recon = model.reconstruct(shown).array
+        recon = model.reconstruct(shown, *extra).array
     rows = []
     for i in range(0, len(recon), 8):  # alternate rows: 8 inputs, their 8 reconstructions
         rows += [X[i:i + 8], recon[i:i + 8]]
     paths = [viz.plot_image_grid(np.concatenate(rows), os.path.join(out, "reconstructions.png"),
                                  nrow=8, title="inputs (odd rows) and reconstructions")]
     if hasattr(model, "sample"):
-        samples = model.sample(64, gu.Generator().manual_seed(0)).array
-        paths.append(viz.plot_image_grid(samples, os.path.join(out, "prior_samples.png"), nrow=8,
-                                         title="samples from the prior"))
+        if classes:  # one column per class
+            samples = model.sample(8 * classes, gu.Generator().manual_seed(0),
+                                   labels=np.arange(8 * classes) % classes).array
+        else:
+            samples = model.sample(64, gu.Generator().manual_seed(0)).array
+        paths.append(viz.plot_image_grid(samples, os.path.join(out, "prior_samples.png"),
+                                         nrow=classes or 8, title="samples from the prior"))
     paths.append(plot_latent(model, X, split.y_test, os.path.join(out, "latent.png"),
                              split.class_names))
+    if len(np.unique(y)) > 1:
+        paths.append(plot_interpolation(model, X, y, os.path.join(out, "interpolation.png")))
     return paths
 
 
@@ -206,8 +322,9 @@ def plot_latent(model, X, labels, path, class_names=None):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    extra = (np.asarray(labels, dtype=np.int64),) if getattr(model, "num_classes", 0) else ()
     with gu.no_grad():
-        z = model.encode(gu.tensor(X))
+        z = model.encode(gu.tensor(X), *extra)
     z = (z[0] if isinstance(z, tuple) else z).array.astype(np.float64)
     if z.shape[1] > 2:
         centred = z - z.mean(axis=0)

@@ -1,4 +1,4 @@
-"""The language-model task (charrnn): text in, the next character predicted, text out.
+"""The language-model task (charrnn, gpt): text in, the next character predicted, text out.
 
 The data is the bundled Shakespeare corpus ("shakespeare") or a UTF-8 text file
 (`--data PATH.txt`). Its last 5% is the test text, the val_split before it the
@@ -9,7 +9,11 @@ window continues row b of the window before, and the hidden state is carried acr
 (detached: truncated backpropagation through time), reset at each epoch's start.
 The loss is the cross-entropy of every position, in nats per character; the report
 gives it as bits per character too (loss / ln 2), measured with the state carried
-through the whole test text.
+through the whole test text. A transformer (gpt) has no state to carry: it reads each
+window on its own, its context at least seq_len, and is tested on windows of its context.
+With --tokens word the tokens are words instead (a WordVocab of the WORD_VOCAB most
+frequent words and punctuation marks, the rest read as <unk>), the text is split into
+words before it is cut into parts, and the figures are per word.
 """
 
 import math
@@ -27,6 +31,7 @@ __all__ = ["TASK", "TextTask", "TextData", "SequenceCrossEntropy"]
 
 TEST_FRACTION = 0.05
 SAMPLE_LENGTH = 300
+WORD_VOCAB = 5000  # --tokens word: the most frequent words kept; the rest read as <unk>
 
 
 @dataclass
@@ -34,7 +39,7 @@ class TextData:
     """A corpus cut into its parts, as ids of `vocab`."""
 
     name: str
-    vocab: object          # a CharVocab
+    vocab: object          # a CharVocab or (--tokens word) a WordVocab
     train: np.ndarray
     val: np.ndarray        # empty without a validation part
     test: np.ndarray
@@ -42,6 +47,11 @@ class TextData:
     @property
     def vocab_size(self):
         return len(self.vocab)
+
+    @property
+    def unit(self):
+        """("char", "characters") or ("word", "words"): what a token is, for the reports."""
+        return ("word", "words") if self.vocab.kind == "word" else ("char", "characters")
 
 
 class SequenceCrossEntropy(gu.nn.Module):
@@ -94,28 +104,49 @@ class TextTask(tasks.Task):
         "layers": tasks.Option(int, 1, "recurrent layers of a language model", low=1),
         "embed": tasks.Option(int, 64, "character embedding width of a language model",
                               low=1),
+        "heads": tasks.Option(int, None, "attention heads of a gpt (dividing its width)",
+                              low=1),
+        "context": tasks.Option(int, None, "the most tokens a gpt sees at once (default: "
+                                           "seq_len; at least seq_len)", low=1),
+        "moe": tasks.Option(int, None, "experts in each block of a gpt: its MLP becomes a "
+                                       "mixture of that many, top-2 (default: one MLP)", low=1),
+        "tokens": tasks.Option(str, "char", "what a language model reads and writes: "
+                               f"characters or words (the {WORD_VOCAB} most frequent)",
+                               choices=("char", "word")),
     }
 
     # ---------------------------------------------------------------- data
     def load_data(self, s):
-        from ..data.text import CharVocab
+        from ..data.text import CharVocab, WordVocab
 
         name = s["data"]
         text, about = load_corpus(name)
         if name != "shakespeare":
             s["data"] = os.path.abspath(os.path.expanduser(name))
-        train, val, test = split_text(text, s["val_split"])
-        vocab = CharVocab.from_text(text)
+        if s.get("tokens") == "word":  # split the words, then the stream of their ids
+            vocab = WordVocab.from_text(text, max_size=WORD_VOCAB)
+            train, val, test = split_text(vocab.encode(text), s["val_split"])
+            unit = "words"
+        else:
+            vocab = CharVocab.from_text(text)
+            train, val, test = (vocab.encode(part) for part in split_text(text,
+                                                                           s["val_split"]))
+            unit = "characters"
         need = s["batch_size"] + 1
         if len(train) < need or len(test) < 2:
-            raise CLIError(f"--data {name}: {len(text)} characters are too few: the training "
-                           f"part needs at least batch_size + 1 = {need} and the test part "
-                           f"(the last {TEST_FRACTION:.0%}) at least 2")
-        return TextData(about, vocab, vocab.encode(train), vocab.encode(val),
-                        vocab.encode(test))
+            raise CLIError(f"--data {name}: {len(train) + len(val) + len(test)} {unit} are too "
+                           f"few: the training part needs at least batch_size + 1 = {need} and "
+                           f"the test part (the last {TEST_FRACTION:.0%}) at least 2")
+        return TextData(about, vocab, train, val, test)
 
     def model_config(self, spec, data, s):
         config = {"vocab_size": data.vocab_size}
+        if _attends(spec):
+            return _transformer_config(spec, config, s)
+        for option in ("heads", "context", "moe"):
+            if s.get(option) is not None:
+                raise CLIError(f"--{option} applies to transformer language models (gpt); "
+                               f"{spec.name} is recurrent")
         for option, field in (("cell", "cell"), ("width", "hidden"), ("layers", "layers"),
                               ("embed", "embed")):
             if s.get(option) is not None:
@@ -123,12 +154,17 @@ class TextTask(tasks.Task):
         return config
 
     def data_lines(self, data, s):
+        from .. import models
+
         return [
             f"  data       {data.train.size:,} train / {data.val.size:,} val / "
-            f"{data.test.size:,} test characters, {data.vocab_size} distinct",
+            f"{data.test.size:,} test {data.unit[1]}, {data.vocab_size} distinct",
             f"  source     {data.name}",
-            f"  windows    {s['batch_size']} rows of {s['seq_len']} characters, the hidden "
-            f"state carried from window to window",
+            f"  windows    {s['batch_size']} " + (
+                f"shuffled windows of {s['seq_len']} {data.unit[1]}, each read on its own"
+                if _attends(models.get(s["model"])) else
+                f"rows of {s['seq_len']} {data.unit[1]}, the hidden state carried from "
+                f"window to window"),
         ]
 
     def run_info(self, data):
@@ -137,6 +173,7 @@ class TextTask(tasks.Task):
                                "test": int(data.test.size)}}
 
     def loaders(self, data, s):
+        from .. import models
         from ..data import DataLoader
         from ..data.text import TextWindows
 
@@ -144,8 +181,12 @@ class TextTask(tasks.Task):
             rows = max(1, min(s["batch_size"], (ids.size - 1) // s["seq_len"]))
             return DataLoader(TextWindows(ids, rows, s["seq_len"]), batch_size=None)
 
-        train = DataLoader(TextWindows(data.train, s["batch_size"], s["seq_len"]),
-                           batch_size=None)
+        if _attends(models.get(s["model"])):  # no state to carry: shuffled windows
+            train = DataLoader(_windows(data.train, s["seq_len"]), batch_size=s["batch_size"],
+                               shuffle=True, seed=s["seed"])
+        else:
+            train = DataLoader(TextWindows(data.train, s["batch_size"], s["seq_len"]),
+                               batch_size=None)
         val = windows(data.val) if data.val.size >= 2 else None
         return train, val, windows(data.test)
 
@@ -154,11 +195,24 @@ class TextTask(tasks.Task):
         return SequenceCrossEntropy()
 
     def step(self, s, model):
-        """Truncated BPTT: the state carried (detached) from window to window, clipped."""
+        """Truncated BPTT: the state carried (detached) from window to window, clipped.
+        A transformer (gpt) reads each window on its own: no state to carry."""
         from ..nn.utils import clip_grad_norm_
 
         params = [p for p in model.parameters() if p.requires_grad]
         clip = s["grad_clip"]
+
+        def attend_step(state, inputs, target):
+            loss = state.loss_fn(model(inputs[0]), target)
+            state.optimizer.zero_grad()
+            loss.backward()
+            if clip is not None:
+                state.grad_norm = float(clip_grad_norm_(params, clip))
+            state.optimizer.step()
+            return {"loss": loss}
+
+        if _attends(model):
+            return attend_step
 
         def step(state, inputs, target):
             logits, hidden = model(inputs[0], state.carry, return_hidden=True)
@@ -179,17 +233,18 @@ class TextTask(tasks.Task):
     # -------------------------------------------------------------- report
     def report(self, out, s, data, model, best_model, ckpt, test_loader):
         last = text_loss(model, data.test)
+        unit, units = data.unit
         if best_model is not model:
             chosen = text_loss(best_model, data.test)
             logs = ckpt.best_logs or {}
             val = f" (val_loss {logs['val_loss']:.4f})" if "val_loss" in logs else ""
             print(f"best model: epoch {ckpt.best_epoch}{val}: {ckpt.best_path}")
-            print(f"test loss {chosen:.4f} nats/char ({chosen / math.log(2):.3f} bits/char) "
-                  f"with the best model, {last:.4f} ({last / math.log(2):.3f} bits/char) with "
-                  f"the last ({data.test.size:,} test characters)")
+            print(f"test loss {chosen:.4f} nats/{unit} ({chosen / math.log(2):.3f} "
+                  f"bits/{unit}) with the best model, {last:.4f} ({last / math.log(2):.3f} "
+                  f"bits/{unit}) with the last ({data.test.size:,} test {units})")
         else:
-            print(f"test loss {last:.4f} nats/char ({last / math.log(2):.3f} bits/char) with "
-                  f"the last model ({data.test.size:,} test characters)")
+            print(f"test loss {last:.4f} nats/{unit} ({last / math.log(2):.3f} bits/{unit}) "
+                  f"with the last model ({data.test.size:,} test {units})")
         print(f"checkpoint: {ckpt.path}")
         prompt = _default_prompt(data.vocab)
         ids = best_model.generate(data.vocab.encode(prompt), SAMPLE_LENGTH,
@@ -197,7 +252,7 @@ class TextTask(tasks.Task):
         text = prompt + data.vocab.decode(ids)
         path = os.path.join(out, "sample.txt")
         _write(path, text)
-        print(f"sample ({SAMPLE_LENGTH} characters, temperature 1; more with: groundup "
+        print(f"sample ({SAMPLE_LENGTH} {units}, temperature 1; more with: groundup "
               f"sample {out}):\n{text}\n-> {path}")
         try:
             print(f"plots: {tasks.plot_curves(out, ckpt.best_epoch)}")
@@ -212,12 +267,13 @@ class TextTask(tasks.Task):
             s["data"] = args.data
         data = self.load_data(s)
         if data.vocab.to_dict() != run.get("vocab"):
-            raise CLIError(f"--data {s['data']}: its characters differ from the vocabulary "
-                           f"of the model in {path}")
+            raise CLIError(f"--data {s['data']}: its {data.unit[1]} differ from the "
+                           f"vocabulary of the model in {path}")
         loss = text_loss(model, data.test)
-        print(f"{s['data']} (test text, {data.test.size:,} characters): loss {loss:.4f} "
-              f"nats/char, {loss / math.log(2):.3f} bits/char, perplexity {math.exp(loss):.2f}"
-              f" ({kind} model)")
+        unit, units = data.unit
+        print(f"{s['data']} (test text, {data.test.size:,} {units}): loss {loss:.4f} "
+              f"nats/{unit}, {loss / math.log(2):.3f} bits/{unit}, perplexity "
+              f"{math.exp(loss):.2f} ({kind} model)")
         return 0
 
     def sample(self, args, loaded):
@@ -239,6 +295,9 @@ class TextTask(tasks.Task):
             raise CLIError(f"--temperature must be a number > 0; got {temperature}")
         if args.top_k is not None and args.top_k < 1:
             raise CLIError(f"--top-k must be >= 1; got {args.top_k}")
+        top_p = getattr(args, "top_p", None)
+        if top_p is not None and not 0 < top_p <= 1:
+            raise CLIError(f"--top-p must be a number in (0, 1]; got {top_p}")
         prompt = _default_prompt(vocab) if args.prompt is None else args.prompt
         unknown = sorted({c for c in prompt if c not in vocab})
         if unknown:
@@ -247,7 +306,8 @@ class TextTask(tasks.Task):
         generator = gu.Generator().manual_seed(args.seed)
         texts = [prompt + vocab.decode(model.generate(vocab.encode(prompt), length,
                                                       temperature=temperature,
-                                                      top_k=args.top_k, generator=generator))
+                                                      top_k=args.top_k, top_p=top_p,
+                                                      generator=generator))
                  for _ in range(num)]
         text = "\n\n".join(texts) if num == 1 else "\n\n".join(
             f"--- sample {i + 1}\n{t}" for i, t in enumerate(texts))
@@ -266,6 +326,9 @@ def text_loss(model, ids, seq_len=256, rows=16):
     the characters before, with the state carried through each of `rows` long rows."""
     from ..data.text import TextWindows
 
+    attends = _attends(model)
+    if attends:  # a transformer reads windows of its context, each on its own
+        seq_len = min(seq_len, model.config.context)
     rows = max(1, min(rows, (ids.size - 1) // seq_len))
     total, count, hidden = 0.0, 0, None
     was_training = model.training
@@ -273,7 +336,10 @@ def text_loss(model, ids, seq_len=256, rows=16):
     try:
         with gu.no_grad():
             for x, y in TextWindows(ids, rows, seq_len):
-                logits, hidden = model(x, hidden, return_hidden=True)
+                if attends:
+                    logits = model(x)
+                else:
+                    logits, hidden = model(x, hidden, return_hidden=True)
                 loss = gu.nn.functional.cross_entropy(
                     logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
                 total += float(loss.item())
@@ -281,6 +347,48 @@ def text_loss(model, ids, seq_len=256, rows=16):
     finally:
         model.train(was_training)
     return total / count
+
+
+def _attends(model_or_spec):
+    """Whether a text model (or its ModelSpec) is a transformer (a config with a context),
+    not a recurrent model carrying a state."""
+    import dataclasses
+
+    config = getattr(model_or_spec, "config_class", None) or type(model_or_spec.config)
+    return "context" in {f.name for f in dataclasses.fields(config)}
+
+
+def _windows(ids, seq_len):
+    """The stream cut into its (N, seq_len) windows x and the (N, seq_len) next tokens y, as
+    a dataset: a transformer trains on them in shuffled batches. Consecutive windows of
+    one stream make correlated batches, which train a model without a state slower."""
+    from ..data import TensorDataset
+
+    T = min(seq_len, ids.size - 1)
+    n = (ids.size - 1) // T
+    x = ids[:n * T].reshape(n, T)                                      # (N, seq_len)
+    y = ids[1:n * T + 1].reshape(n, T)
+    return TensorDataset(gu.tensor(x), gu.tensor(y))
+
+
+def _transformer_config(spec, config, s):
+    """The config fields of a transformer language model from the run's settings."""
+    for option in ("cell", "embed"):
+        if s.get(option) is not None:
+            raise CLIError(f"--{option} applies to recurrent language models (charrnn); "
+                           f"{spec.name} is a transformer")
+    for option in ("width", "layers", "heads", "moe"):
+        if s.get(option) is not None:
+            config[option] = s[option]
+    config["context"] = s.get("context") or s["seq_len"]
+    if config["context"] < s["seq_len"]:
+        raise CLIError(f"--context {config['context']} is shorter than --seq-len "
+                       f"{s['seq_len']}: {spec.name} must see a whole training window")
+    width = config.get("width", spec.config_class.width)
+    heads = config.get("heads", spec.config_class.heads)
+    if width % heads:
+        raise CLIError(f"--width {width} must be divisible by --heads {heads}")
+    return config
 
 
 def _detach(hidden):

@@ -36,7 +36,7 @@ __all__ = ["Option", "Task", "Classify", "MODULES", "get", "for_model", "all_opt
 class Option:
     """A setting that only one task's models take: `--NAME VALUE`, kept in config.json."""
 
-    type: type                 # int, float or str
+    type: type                 # int, float, str or bool (a flag: --NAME turns it on)
     default: object            # the value when neither the recipe nor the user sets it
     help: str
     low: float = None          # int/float: the smallest value allowed
@@ -47,6 +47,10 @@ class Option:
         """`value`, checked and converted; CLIError naming `where` otherwise."""
         if value is None:
             return None
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise CLIError(f"{where} must be true or false; got {value!r}")
+            return value
         if self.type is str:
             if not isinstance(value, str) or (self.choices and value not in self.choices):
                 allowed = f"one of {', '.join(self.choices)}" if self.choices else "a string"
@@ -143,6 +147,16 @@ class Task:
         """A custom fit() step (see train.fit), or None for the default one."""
         return None
 
+    def optimizer(self, s, model):
+        """The run's optimizer, or None for the recipe's one over all parameters (a GAN:
+        gu.optim.NamedOptimizers of the generator's and the discriminator's)."""
+        return None
+
+    def callbacks(self, out, s, data, model):
+        """Callbacks run before the run's own (their on_epoch_end may add to the epoch's
+        logs, which history.csv and the checkpoint then hold)."""
+        return []
+
     def metrics(self, s):
         return ("accuracy",)
 
@@ -183,11 +197,22 @@ class Task:
             confusion = viz.plot_confusion_matrix(cm, os.path.join(out, "confusion.png"),
                                                   class_names=split.class_names)
             paths = [curves, confusion] + cnn_plots(out, model, split, outputs)
+            attention = viz.plot_model_attention(  # models with attention layers (vit)
+                model, gu.tensor(split.scale(split.X_test[:1])), os.path.join(out, "attention.png"),
+                title="attention for the first test sample")
+            paths += [attention] if attention else []
+            paths += viz.plot_model_regions(  # MixtureOfExperts or RBF models (moe, rbfn)
+                model, split.scale(split.X_test), split.y_test, out)
             print(f"plots: {', '.join(paths)}")
         except ImportError:
             print("plots skipped: matplotlib is not installed (pip install 'groundup[plot]')")
 
     # ------------------------------------------------------ eval and sample
+    def classifies(self, run):
+        """Whether the run (its run info) is a classifier's, which `groundup eval` and
+        `predict` handle themselves (commands/use.py); other runs go to evaluate()."""
+        return self.name == "classify"
+
     def evaluate(self, args, loaded):
         """`groundup eval DIR` for this task's models (loaded: what runs.load_run returns);
         classifiers are evaluated by commands/use.py itself."""
@@ -206,7 +231,10 @@ class Task:
 Classify = Task
 
 # task name -> module holding its Task subclass (as TASK); imported on first use
-MODULES = {"classify": None, "text": ".task_text", "reconstruct": ".task_reconstruct"}
+MODULES = {"classify": None, "text": ".task_text", "reconstruct": ".task_reconstruct",
+           "seq2seq": ".task_seq2seq", "forecast": ".task_forecast",
+           "capsule": ".task_capsule", "regress": ".task_regress", "rbf": ".task_rbf",
+           "gan": ".task_gan"}
 _LOADED = {"classify": Task()}
 
 

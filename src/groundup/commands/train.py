@@ -221,7 +221,8 @@ def _fit_run(out, s, task, data, model, args, resume_epochs=None):
             scheduler.step(scheduler.last_epoch)
             print(f"  note       --epochs {s['epochs']} (was {resume_epochs}): the "
                   f"{s['schedule']} schedule now spans {s['epochs']} epochs")
-    callbacks = [GracefulInterrupt(), CSVLogger(os.path.join(out, HISTORY),
+    callbacks = list(task.callbacks(out, s, data, model))
+    callbacks += [GracefulInterrupt(), CSVLogger(os.path.join(out, HISTORY),
                                                 append=resume is not None), NaNGuard()]
     callbacks += ([early] if early else []) + [ckpt]
     try:
@@ -249,7 +250,8 @@ def _training(s, task, model):
     """(loss, optimizer, scheduler) of a run, as its recipe builds them from the settings."""
     from ..models import recipes
 
-    optimizer = recipes.optimizer(s["optimizer"], model.parameters(), s["lr"], s["weight_decay"])
+    optimizer = task.optimizer(s, model) or recipes.optimizer(
+        s["optimizer"], model.parameters(), s["lr"], s["weight_decay"])
     return task.loss(s), optimizer, recipes.scheduler(optimizer, s)
 
 

@@ -39,7 +39,7 @@ def cmd_eval(args):
     loaded = load_run(args.dir, args.checkpoint)
     path, kind, meta, model, run = loaded
     task = tasks.for_model(meta["config"]["model"])
-    if task.name != "classify":
+    if not task.classifies(run):
         return task.evaluate(args, loaded)
     s = run["settings"]
     name = args.data or s["data"]
@@ -111,7 +111,7 @@ def cmd_predict(args):
 
     path, kind, meta, model, run = load_run(args.dir, args.checkpoint)
     task = tasks.for_model(meta["config"]["model"])
-    if task.name != "classify":
+    if not task.classifies(run):
         raise CLIError(f"groundup predict applies to classifiers; {meta['config']['model']} is "
                        f"a {task.name} model (see groundup sample)")
     out = args.output or os.path.join(args.dir, "predictions.csv")

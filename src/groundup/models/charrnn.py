@@ -12,8 +12,8 @@ import numpy as np
 
 from .. import nn
 from ..autograd import no_grad
-from ..random import Generator, _numpy_rng
 from ..tensor import Tensor
+from .sampling import check_sampling, draw, sampling_rng
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -70,14 +70,15 @@ class CharRNN(nn.Module):
         logits = self.head(self.drop(out))
         return (logits, hidden) if return_hidden else logits
 
-    def generate(self, prompt_ids, length, temperature=1.0, top_k=None, generator=None):
+    def generate(self, prompt_ids, length, temperature=1.0, top_k=None, generator=None,
+                 top_p=None):
         """`length` new character ids (an int64 array) following `prompt_ids`.
 
         The prompt is read once; then each new character is drawn from the softmax of
-        logits / temperature (among the top_k likeliest only, when given) and fed back
-        in, the hidden state carried step by step. generator: a gu.Generator, an int
-        seed or None (the shared generator). An empty prompt starts from a zero state
-        and a uniformly drawn first character.
+        logits / temperature (among the top_k likeliest and the top_p nucleus only, when
+        given: models/sampling.py) and fed back in, the hidden state carried step by step.
+        generator: a gu.Generator, an int seed or None (the shared generator). An empty
+        prompt starts from a zero state and a uniformly drawn first character.
         """
         ids = np.asarray(prompt_ids.array if isinstance(prompt_ids, Tensor) else prompt_ids,
                          dtype=np.int64).reshape(-1)
@@ -87,15 +88,8 @@ class CharRNN(nn.Module):
                              f"{ids.min()} .. {ids.max()}")
         if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
             raise ValueError(f"CharRNN.generate: length must be an int >= 0, got {length!r}")
-        if not temperature > 0:
-            raise ValueError(f"CharRNN.generate: temperature must be > 0, got {temperature!r}")
-        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)
-                                  or top_k < 1):
-            raise ValueError(f"CharRNN.generate: top_k must be None or an int >= 1, got "
-                             f"{top_k!r}")
-        if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
-            generator = Generator().manual_seed(int(generator))
-        rng = _numpy_rng(generator, "CharRNN.generate: generator")
+        check_sampling("CharRNN.generate", temperature, top_k, top_p)
+        rng = sampling_rng(generator, "CharRNN.generate")
         was_training = self.training
         self.eval()
         out = np.empty(length, np.int64)
@@ -107,7 +101,7 @@ class CharRNN(nn.Module):
                 else:
                     hidden, last = None, np.zeros(V)
                 for t in range(length):
-                    out[t] = _draw(last, temperature, top_k, rng)
+                    out[t] = draw(last, temperature, top_k, top_p, rng)
                     logits, hidden = self(Tensor._wrap(out[None, t:t + 1]), hidden,
                                           return_hidden=True)
                     last = logits.array[0, -1].astype(np.float64)
@@ -115,13 +109,3 @@ class CharRNN(nn.Module):
             self.train(was_training)
         return out
 
-
-def _draw(logits, temperature, top_k, rng):
-    """One index drawn from softmax(logits / temperature), among the top_k likeliest."""
-    z = logits / temperature
-    if top_k is not None and top_k < z.size:
-        cut = np.partition(z, -top_k)[-top_k]
-        z = np.where(z >= cut, z, -np.inf)
-    p = np.exp(z - z.max())
-    p /= p.sum()
-    return int(rng.choice(p.size, p=p))

@@ -11,6 +11,10 @@ widths and read-out together. To place the centres on the data instead, call
 `model.rbf.init_from_data(X, method="kmeans")` before training. With centres
 fixed, `fit_readout_lstsq(X, y)` solves the read-out in closed form (the
 classic two-stage method).
+
+`groundup train rbfn` classifies; on regression data (`--data sine`, `--data surface`)
+the same network fits a function with the mean squared error (commands/task_rbf.py).
+`--centres N` and `--kernel NAME` set the config's `centres` and `kernel`.
 """
 
 from dataclasses import dataclass
@@ -19,6 +23,7 @@ import numpy as np
 
 from .. import nn
 from ..autograd import no_grad
+from ..backend import array_module
 from ..tensor import Tensor
 
 
@@ -58,7 +63,8 @@ class RBFN(nn.Module):
 
         X: inputs (N, in_features). y: integer class labels (N,) (fitted as one-hot
         targets) or float targets (N, out_features) for regression. The weight and bias
-        minimise ||[phi, 1] [W^T; b] - Y||^2 (np.linalg.lstsq). Returns the model.
+        minimise ||[phi, 1] [W^T; b] - Y||^2 (xp.linalg.lstsq, xp the features' array
+        module). Returns the model.
         """
         X = X if isinstance(X, Tensor) else Tensor._wrap(np.asarray(X))
         X = X.to(self.readout.weight.dtype)
@@ -75,9 +81,10 @@ class RBFN(nn.Module):
             raise ValueError(f"RBFN.fit_readout_lstsq: y must be (N,) labels or (N, {out}) "
                              f"targets for X with N={n} rows; got shape {y.shape}")
         with no_grad():
-            phi = self.rbf(self.flatten(X)).numpy().astype(np.float64)
-        design = np.concatenate([phi, np.ones((n, 1))], axis=1)
-        solution = np.linalg.lstsq(design, targets, rcond=None)[0]   # (centres + 1, out)
+            phi = self.rbf(self.flatten(X)).array.astype(np.float64)
+        xp = array_module(phi)
+        design = xp.concatenate([phi, xp.ones((n, 1))], axis=1)
+        solution = xp.linalg.lstsq(design, xp.asarray(targets), rcond=None)[0]  # (centres+1, out)
         with no_grad():
             self.readout.weight.array[...] = solution[:-1].T
             self.readout.bias.array[...] = solution[-1]

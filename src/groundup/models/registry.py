@@ -23,12 +23,21 @@ from dataclasses import dataclass, field
 
 from .. import io
 from .autoencoder import VAE, Autoencoder, AutoencoderConfig
+from .capsnet import CapsNet, CapsNetConfig
 from .charrnn import CharRNN, CharRNNConfig
 from .cnn import CNN, CNNConfig
+from .convae import ConvAEConfig, ConvAutoencoder
+from .forecast import ForecastConfig, Forecaster
+from .gan import DCGAN, GAN, DCGANConfig, GANConfig
+from .gpt import GPT, GPTConfig
 from .lenet import LeNet, LeNetConfig
 from .mlp import MLP, LogisticRegression, LogRegConfig, MLPConfig
+from .moe import MoEClassifier, MoEConfig
 from .rbfn import RBFN, RBFNConfig
 from .resnet import ResNet, ResNetConfig
+from .seq2seq import Seq2Seq, Seq2SeqConfig
+from .seqclass import SeqClassConfig, SeqClassifier
+from .vit import ViT, ViTConfig
 
 
 @dataclass
@@ -73,10 +82,24 @@ MODELS = {
         "character-level language model (embedding, LSTM or GRU, linear) that writes text",
         data_fields={"vocab_size": "vocab_size"}, task="text",
     ),
+    "gpt": ModelSpec(
+        "gpt", GPT, GPTConfig,
+        "GPT-style Transformer language model (causal self-attention, key/value-cached "
+        "generation) that writes text",
+        data_fields={"vocab_size": "vocab_size"}, task="text",
+    ),
     "rbfn": ModelSpec(
         "rbfn", RBFN, RBFNConfig,
-        "radial-basis-function network (RBF layer, linear read-out)",
+        "radial-basis-function network (RBF layer, linear read-out); classifies, or fits a "
+        "function on regression data (--data sine)",
         data_fields={"in_features": "features", "out_features": "classes"},
+        options={"centres": "centres", "kernel": "kernel"}, task="rbf",
+    ),
+    "moe": ModelSpec(
+        "moe", MoEClassifier, MoEConfig,
+        "mixture of experts: small MLP experts mixed by a top-k gating network",
+        data_fields={"in_features": "features", "out_features": "classes"},
+        options={"hidden": "hidden"},
     ),
     "autoencoder": ModelSpec(
         "autoencoder", Autoencoder, AutoencoderConfig,
@@ -89,6 +112,49 @@ MODELS = {
         "variational autoencoder (Kingma and Welling 2014) that generates images",
         data_fields={"input_shape": "input_shape"}, options={"hidden": "hidden"},
         task="reconstruct",
+    ),
+    "convae": ModelSpec(
+        "convae", ConvAutoencoder, ConvAEConfig,
+        "convolutional autoencoder (Conv2d encoder, ConvTranspose2d decoder)",
+        data_fields={"input_shape": "input_shape"}, task="reconstruct",
+    ),
+    "vit": ModelSpec(
+        "vit", ViT, ViTConfig,
+        "vision Transformer (Dosovitskiy et al. 2021): patches, class token, pre-norm encoder",
+        data_fields={"input_shape": "input_shape", "num_classes": "classes"},
+    ),
+    "seq2seq": ModelSpec(
+        "seq2seq", Seq2Seq, Seq2SeqConfig,
+        "encoder-decoder Transformer that reverses or sorts digit strings (greedy, beam search)",
+        data_fields={"vocab_size": "vocab_size", "max_len": "max_len"}, task="seq2seq",
+    ),
+    "seqclass": ModelSpec(
+        "seqclass", SeqClassifier, SeqClassConfig,
+        "recurrent classifier (LSTM or GRU) that reads an image row by row",
+        data_fields={"input_shape": "input_shape", "num_classes": "classes"},
+        options={"hidden": "hidden"},
+    ),
+    "capsnet": ModelSpec(
+        "capsnet", CapsNet, CapsNetConfig,
+        "capsule network (Sabour et al. 2017): primary and digit capsules, routing by "
+        "agreement, reconstruction decoder",
+        data_fields={"input_shape": "input_shape", "num_classes": "classes"}, task="capsule",
+    ),
+    "forecast": ModelSpec(
+        "forecast", Forecaster, ForecastConfig,
+        "time-series forecaster (LSTM or GRU, linear) for noisy sine waves",
+        data_fields={"input_size": "input_size", "horizon": "horizon"}, task="forecast",
+    ),
+    "gan": ModelSpec(
+        "gan", GAN, GANConfig,
+        "generative adversarial network with MLP generator and discriminator (Goodfellow et "
+        "al. 2014) that draws digits",
+        data_fields={"input_shape": "input_shape"}, options={"hidden": "hidden"}, task="gan",
+    ),
+    "dcgan": ModelSpec(
+        "dcgan", DCGAN, DCGANConfig,
+        "deep convolutional GAN (Radford et al. 2016): transposed convolutions and BatchNorm",
+        data_fields={"input_shape": "input_shape"}, task="gan",
     ),
 }
 

@@ -5,6 +5,8 @@ from .activation_piecewise import *  # noqa: F403
 from .activation_smooth import *  # noqa: F403
 from .adaptive_pool import *  # noqa: F403
 from .attention import *  # noqa: F403
+from .auxiliary import *  # noqa: F403
+from .capsule import *  # noqa: F403
 from .compare import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .dropout import *  # noqa: F403

@@ -8,6 +8,7 @@ from .adamax import *  # noqa: F403
 from .asgd import *  # noqa: F403
 from .lbfgs import *  # noqa: F403
 from .nadam import *  # noqa: F403
+from .named import *  # noqa: F403
 from .optimizer import *  # noqa: F403
 from .radam import *  # noqa: F403
 from .rmsprop import *  # noqa: F403

@@ -85,6 +85,12 @@ def fit(model, train_loader, loss_fn, optimizer, epochs=1, val_loader=None,
             state.optimizer.step()
             return {"loss": loss, "main_loss": main, "output": logits}
 
+    Several optimizers (a GAN's generator and discriminator): pass one
+    gu.optim.NamedOptimizers(generator=..., discriminator=...) as the optimizer; the
+    step updates one part at a time (state.optimizer["discriminator"].step()), while
+    the schedulers (over all its param groups), the logged lr and the checkpoints
+    (every optimizer's state, by name) see one optimizer.
+
     resume: where a ResumableCheckpoint stopped (its "fit" snapshot: the epochs done
     and, inside an epoch, the batches done and the epoch's running sums); training
     continues from there, with the loader restored to the same batch. It replaces

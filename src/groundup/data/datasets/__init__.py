@@ -21,6 +21,7 @@ from .cifar import *  # noqa: F403
 from .files import *  # noqa: F403
 from .files import load_csv, load_mnist, load_npz, load_text
 from .images import *  # noqa: F403
+from .regression import *  # noqa: F403
 from .sequences import *  # noqa: F403
 from .sequences import adding_problem, sequential_digits
 from .synthetic import *  # noqa: F403

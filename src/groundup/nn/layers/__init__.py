@@ -2,10 +2,12 @@
 
 from .activation import *  # noqa: F403
 from .attention import *  # noqa: F403
+from .capsule import *  # noqa: F403
 from .container import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .embedding import *  # noqa: F403
+from .experts import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .norm import *  # noqa: F403
 from .padding import *  # noqa: F403

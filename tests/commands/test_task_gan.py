@@ -1,0 +1,118 @@
+"""commands/task_gan.py: `groundup train gan|dcgan`, resume, `groundup sample` and `eval`."""
+
+import csv
+
+import numpy as np
+import pytest
+
+from .support import assert_same_weights, assert_user_error
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _history(run):
+    with open(run / "history.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def dcgan_run(tmp_path_factory):
+    from .conftest import run_quietly
+
+    root = tmp_path_factory.mktemp("dcgan")
+    rc = run_quietly("train", "dcgan", "--epochs", "4", "--out", "run", "--no-progress",
+                     cwd=root)
+    assert rc == 0
+    return root / "run"
+
+
+def test_short_run_plays_the_game_and_covers_the_digits(dcgan_run):
+    rows = _history(dcgan_run)
+    assert len(rows) == 4
+    for row in rows:
+        for key in ("d_loss", "g_loss", "d_real", "d_fake", "confidence", "classes",
+                    "inception_score", "fid"):
+            assert np.isfinite(float(row[key])), key
+    last = rows[-1]
+    assert 0.05 < float(last["d_real"]) < 0.99 and 0.05 < float(last["d_fake"]) < 0.99
+    assert float(last["classes"]) >= 5
+    assert float(last["fid"]) < float(rows[0]["fid"])
+    pictures = sorted(p.name for p in dcgan_run.glob("*.png"))
+    assert "curves.png" in pictures and "samples.png" in pictures
+    assert sum(p.startswith("samples_epoch_") for p in pictures) == 4
+    for p in dcgan_run.glob("*.png"):
+        assert p.read_bytes().startswith(PNG), p
+
+
+def test_checkpoint_holds_both_optimizers_and_resume_is_exact(dcgan_run, gu_main, tmp_path):
+    import groundup as gu
+
+    ckpt = gu.io.load_checkpoint(dcgan_run / "last.safetensors", restore_rng=False)
+    assert set(ckpt["optimizer"]["optimizers"]) == {"generator", "discriminator"}
+    assert ckpt["optimizer"]["optimizers"]["generator"]["param_groups"][0]["betas"] == \
+        (0.5, 0.999) or list(ckpt["optimizer"]["optimizers"]["generator"]["param_groups"][0]
+                             ["betas"]) == [0.5, 0.999]
+    try:  # one thread: the same rounding in both runs
+        gu_main("train", "dcgan", "--epochs", "2", "--out", tmp_path / "a", "--no-progress",
+                "--threads", "1")
+        gu_main("train", "--resume", tmp_path / "a", "--epochs", "3", "--no-progress")
+        gu_main("train", "dcgan", "--epochs", "3", "--out", tmp_path / "b", "--no-progress",
+                "--threads", "1")
+    finally:
+        gu.set_num_threads(None)
+    assert_same_weights(tmp_path / "a" / "last.safetensors", tmp_path / "b" / "last.safetensors")
+    assert len(_history(tmp_path / "a")) == 3
+
+
+def test_sample_is_deterministic_under_seed(dcgan_run, gu_main, tmp_path):
+    out = gu_main("sample", dcgan_run, "--num", "16", "--seed", "3", "--out", tmp_path / "a.png")
+    assert "16 samples" in out.stdout
+    gu_main("sample", dcgan_run, "--num", "16", "--seed", "3", "--out", tmp_path / "b.png")
+    gu_main("sample", dcgan_run, "--num", "16", "--seed", "4", "--out", tmp_path / "c.png")
+    a, b, c = ((tmp_path / f"{n}.png").read_bytes() for n in "abc")
+    assert a.startswith(PNG) and a == b and a != c
+    bad = gu_main("sample", dcgan_run, "--digit", "3", check=False)
+    assert_user_error(bad, "--conditional")
+
+
+def test_eval_reports_the_judge(dcgan_run, gu_main):
+    out = gu_main("eval", dcgan_run)
+    assert "confidence" in out.stdout and "FID" in out.stdout and "classes covered" in out.stdout
+
+
+def test_conditional_gan_with_spectral_norm_samples_a_chosen_digit(gu_main, tmp_path):
+    run = tmp_path / "c"
+    gu_main("train", "gan", "--epochs", "1", "--conditional", "--spectral-norm", "--smooth",
+            "0.9", "--out", run, "--no-progress")
+    assert "label_accuracy" in _history(run)[0]
+    out = gu_main("sample", run, "--digit", "3", "--num", "8", "--out", tmp_path / "d3.png")
+    assert "of digit 3" in out.stdout
+    assert (tmp_path / "d3.png").read_bytes().startswith(PNG)
+    bad = gu_main("sample", run, "--digit", "12", check=False)
+    assert_user_error(bad, "--digit must lie in 0..9")
+
+
+def _mnist_like(directory, n_train=192, n_test=60):
+    """MNIST-format IDX files of 28x28 images: the 8x8 digits, each pixel 3x3, padded by 2."""
+    from groundup.data.datasets import load_digits
+
+    X, y = load_digits(split="train", as_images=True)
+    images = np.pad(np.kron(X[:n_train + n_test, 0], np.ones((3, 3))), ((0, 0), (2, 2), (2, 2)))
+    images = np.round(images * 255).astype(np.uint8)
+    y = y[:n_train + n_test]
+    for stem, part in (("train", slice(0, n_train)), ("t10k", slice(n_train, None))):
+        for kind, arr in (("images", images[part]), ("labels", y[part].astype(np.uint8))):
+            header = bytes([0, 0, 8, arr.ndim]) + b"".join(
+                int(d).to_bytes(4, "big") for d in arr.shape)
+            (directory / f"{stem}-{kind}-idx{arr.ndim}-ubyte").write_bytes(header + arr.tobytes())
+    return directory
+
+
+def test_dcgan_on_28x28_mnist_files_is_judged_after_area_averaging(gu_main, tmp_path):
+    data = _mnist_like(tmp_path)
+    out = gu_main("train", "dcgan", "--data", f"mnist:{data}", "--epochs", "1", "--out",
+                  tmp_path / "run", "--no-progress")
+    assert "1x28x28" in out.stdout and "FID" in out.stdout
+    assert np.isfinite(float(_history(tmp_path / "run")[0]["fid"]))
+    gu_main("sample", tmp_path / "run", "--num", "4", "--out", tmp_path / "s.png")
+    assert (tmp_path / "s.png").read_bytes().startswith(PNG)
