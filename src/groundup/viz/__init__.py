@@ -7,8 +7,14 @@ from .attention import plot_attention, plot_model_attention, record_attention
 from .cnn import conv_layers, plot_feature_maps, plot_filters, plot_worst_errors
 from .images import make_grid, save_image
 from .plots import plot_confusion_matrix, plot_decision_boundary, plot_history, plot_image_grid
-from .regions import (plot_expert_map, plot_expert_usage, plot_model_experts,
-                      plot_model_regions, plot_rbf_centres, plot_regression_fit)
+from .regions import (
+                      plot_expert_map,
+                      plot_expert_usage,
+                      plot_model_experts,
+                      plot_model_regions,
+                      plot_rbf_centres,
+                      plot_regression_fit,
+)
 
 __all__ = ["plot_history", "plot_confusion_matrix", "plot_decision_boundary", "plot_image_grid",
            "make_grid", "save_image", "plot_filters", "plot_feature_maps", "plot_worst_errors",
