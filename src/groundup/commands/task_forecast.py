@@ -200,10 +200,7 @@ class ForecastTask(tasks.Task):
     # ---------------------------------------------------------------- eval
     def evaluate(self, args, loaded):
         path, kind, meta, model, run = loaded
-        s = dict(run["settings"])
-        if getattr(args, "data", None):
-            s["data"] = args.data
-        data = self.load_data(s)
+        s, data = self.eval_data(args, run)
         mse, naive, n = self.figures(model, data)
         print(f"{s['data']} (test stretch, {n:,} windows): MSE {mse:.5f}, naive forecast "
               f"{naive:.5f} ({mse / naive:.3f} of it; {kind} model)")

@@ -132,10 +132,7 @@ class ReconstructTask(tasks.Task):
         """`groundup eval DIR [--data D]`: the reconstruction figures on the test split of the
         run's data (or of D, images of the same shape)."""
         path, kind, meta, model, run = loaded
-        s = dict(run["settings"])
-        if getattr(args, "data", None):
-            s["data"] = args.data
-        split = self.load_data(s)
+        s, split = self.eval_data(args, run)
         if tuple(split.input_shape) != tuple(model.input_shape):
             raise CLIError(f"--data {s['data']}: images of shape "
                            f"{'x'.join(map(str, split.input_shape))}; the model in {path} "

@@ -184,10 +184,7 @@ class Seq2SeqTask(tasks.Task):
     # ------------------------------------------------------ eval and sample
     def evaluate(self, args, loaded):
         path, kind, meta, model, run = loaded
-        s = dict(run["settings"])
-        if getattr(args, "data", None):
-            s["data"] = args.data
-        data = self.load_data(s)
+        s, data = self.eval_data(args, run)
         src, tgt = data.test
         print(f"{data.problem} of {data.length} digits ({len(src):,} test strings, seed "
               f"{s['seed']}, {kind} model):")

@@ -262,10 +262,7 @@ class TextTask(tasks.Task):
     # ------------------------------------------------------ eval and sample
     def evaluate(self, args, loaded):
         path, kind, meta, model, run = loaded
-        s = dict(run["settings"])
-        if getattr(args, "data", None):
-            s["data"] = args.data
-        data = self.load_data(s)
+        s, data = self.eval_data(args, run)
         if data.vocab.to_dict() != run.get("vocab"):
             raise CLIError(f"--data {s['data']}: its {data.unit[1]} differ from the "
                            f"vocabulary of the model in {path}")

@@ -213,6 +213,14 @@ class Task:
         `predict` handle themselves (commands/use.py); other runs go to evaluate()."""
         return self.name == "classify"
 
+    def eval_data(self, args, run):
+        """(settings, data) for `groundup eval`: the run's saved settings, with the data
+        replaced by `--data D` when given, loaded as training loaded it."""
+        s = dict(run["settings"])
+        if getattr(args, "data", None):
+            s["data"] = args.data
+        return s, self.load_data(s)
+
     def evaluate(self, args, loaded):
         """`groundup eval DIR` for this task's models (loaded: what runs.load_run returns);
         classifiers are evaluated by commands/use.py itself."""
