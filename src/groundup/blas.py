@@ -18,7 +18,8 @@ import numpy as np
 
 from .backend import array_module
 
-__all__ = ["axpy_", "axpy_fits", "get_num_threads", "set_num_threads", "library"]
+__all__ = ["axpy_", "axpy_fits", "get_num_threads", "set_num_threads", "library",
+           "gemm_address"]
 
 _PATTERNS = ("libscipy_openblas*", "libopenblas*")
 # symbol names of the thread calls, newest wheels first
@@ -28,6 +29,8 @@ _GET_THREADS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_thr
                 "openblas_get_num_threads64_", "openblas_get_num_threads")
 _AXPY_NAMES = {np.float32: ("scipy_cblas_saxpy64_", ctypes.c_float),
                np.float64: ("scipy_cblas_daxpy64_", ctypes.c_double)}
+# level 3, for compiled loops that call it themselves (kernels/compiled_recurrent.py)
+_GEMM_NAMES = {np.float32: "scipy_cblas_sgemm64_", np.float64: "scipy_cblas_dgemm64_"}
 
 
 class _Blas:
@@ -36,6 +39,7 @@ class _Blas:
     def __init__(self):
         self.path = None
         self.axpy = {}
+        self.gemm = {}  # dtype -> the address of cblas_?gemm (64-bit integers)
         self.get_threads = None
         self.set_threads = None
 
@@ -76,6 +80,10 @@ def _load():
                                                       ctypes.c_int64])
                     if fn is not None:
                         found.axpy[np.dtype(dtype)] = fn
+            for dtype, name in _GEMM_NAMES.items():
+                fn = getattr(lib, name, None)
+                if fn is not None:
+                    found.gemm[np.dtype(dtype)] = ctypes.cast(fn, ctypes.c_void_p).value
             break
     except Exception:  # no usable BLAS: every caller has a NumPy fallback
         found = _Blas()
@@ -86,6 +94,13 @@ def _load():
 def library():
     """The path of the BLAS library found (NumPy's bundled OpenBLAS), or None."""
     return _load().path
+
+
+def gemm_address(dtype):
+    """The address of the CBLAS ?gemm of `dtype` (float32/float64) in NumPy's bundled
+    OpenBLAS, with 64-bit integer arguments (ILP64), or None when there is none. For
+    compiled code that calls the BLAS itself, inside its own loop."""
+    return _load().gemm.get(np.dtype(dtype))
 
 
 def get_num_threads():

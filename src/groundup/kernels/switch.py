@@ -169,12 +169,16 @@ def set_threads():
         _local.n = n
 
 
-def jit(fn):
-    """numba.njit(parallel=True) with the machine code cached on disk where a cache
-    directory is writable (in memory otherwise). Only compiled-kernel modules call this."""
+def jit(fn=None, **options):
+    """numba.njit(parallel=True, **options) with the machine code cached on disk where a
+    cache directory is writable (in memory otherwise). Only compiled-kernel modules call
+    this, as `@jit` or `@jit(parallel=False, ...)`."""
     import numba
 
+    options = {"parallel": True, **options}
+    if fn is None:
+        return lambda f: jit(f, **options)
     try:
-        return numba.njit(parallel=True, cache=True)(fn)
+        return numba.njit(cache=True, **options)(fn)
     except RuntimeError:  # no writable cache location
-        return numba.njit(parallel=True)(fn)
+        return numba.njit(**options)(fn)

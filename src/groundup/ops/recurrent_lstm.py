@@ -3,6 +3,7 @@
 Layout and the folded GEMM: ops/recurrent_common.py.
 """
 
+from .. import kernels
 from .common import quiet
 from .recurrent_common import (
     Kept,
@@ -91,8 +92,9 @@ def lstm_forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first, reve
     c_new, tc, s = xp.empty_like(c), xp.empty_like(c), xp.empty((4 * H, B), dtype)
     i, f, g, o = s[:H], s[H:2 * H], s[2 * H:3 * H], s[3 * H:]
     frozen = frozen_steps(lengths, T, reverse)
+    compiled = M is None and frozen is None and kernels.lstm_forward_steps(Ws, Z, F, c, keep)
     with quiet(xp):  # exp(-a) = inf for a << 0 gives sigmoid 0: right
-        for k in range(T):
+        for k in range(0 if compiled else T):  # compiled: the same loop, done (kernels/)
             xp.matmul(Ws, Z[:, k], out=s)
             xp.exp(s, out=s)
             s += 1.0
@@ -162,7 +164,13 @@ def lstm_backward(ctx, dy, dh_n, dc_n):
     tmp, dh_prev = xp.empty((H, B), dtype), xp.empty((P, B), dtype)
     W_hh_T = W[:, :P].T  # (P, 4H)
     dh0 = None
-    for k in range(T - 1, -1, -1):
+    if w_hr is None and frozen is None and kernels.lstm_backward_steps(W, F, dY, dc, dA):
+        if need_h0:  # the same loop, done (kernels/), but for h0's gradient
+            dh0 = (W_hh_T @ dA[:, 0]).T.copy()
+        T0 = -1
+    else:
+        T0 = T - 1
+    for k in range(T0, -1, -1):
         Fk, dAk, dh = F[k], dA[:, k], dY[k]  # dY[k]: the whole dh of step k by now
         if w_hr is not None:
             xp.matmul(w_hr.T, dh, out=dm)

@@ -1,0 +1,186 @@
+"""Compiled LSTM time loops: the whole forward and backward loop of ops/recurrent_lstm.py
+in one call each, float32, calling the BLAS for each step's matrix product itself.
+
+The NumPy reference makes about 25 calls per step (one GEMM, one exp, one tanh and some
+twenty element-wise passes over (H, B) blocks); at hidden size 128 and batch 32 each call
+moves a few tens of kilobytes, so the step is bound by the calls, not by arithmetic. Here
+each step is one `cblas_sgemm` (the same product, on the same arrays, with the same
+strides) and one or two fused element-wise loops, vectorised by LLVM. Those loops need an
+exp that LLVM can vectorise, which libm's is not: `_expf` is the classic range-reduced
+polynomial (Cody-Waite reduction, degree-6 minimax, 2^n built from its bits), within 2 ulp
+of NumPy's; tanh is an odd polynomial near 0 and 1 - 2 / (exp(2x) + 1) elsewhere.
+
+Arrays are the reference's own (Z, F, dY, dA of recurrent_common), C-contiguous float32;
+the GEMM is NumPy's bundled OpenBLAS (blas.gemm_address), bound to the symbol name
+`groundup_sgemm` so that numba can cache the machine code on disk.
+"""
+
+import math
+
+import numpy as np
+from llvmlite import binding, ir
+from numba import types
+from numba.extending import intrinsic
+
+from .. import blas
+from .switch import jit
+
+_ADDRESS = blas.gemm_address(np.float32)
+if _ADDRESS is None:  # the seam checks first; this keeps the module honest on its own
+    raise ImportError("no CBLAS sgemm with 64-bit integers in NumPy's BLAS")
+binding.add_symbol("groundup_sgemm", _ADDRESS)
+_sgemm = types.ExternalFunction("groundup_sgemm", types.void(
+    types.int32, types.int32, types.int32, types.int64, types.int64, types.int64,
+    types.float32, types.intp, types.int64, types.intp, types.int64, types.float32,
+    types.intp, types.int64))
+_ROW, _N, _T = 101, 111, 112  # CblasRowMajor, CblasNoTrans, CblasTrans
+
+# fast-math without nnan/ninf: a NaN or inf in the data still shows in the results
+_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
+_kernel = jit(parallel=False, fastmath=_FLAGS, error_model="numpy")
+_inline = jit(parallel=False, fastmath=_FLAGS, error_model="numpy", inline="always")
+
+_ONE = np.float32(1.0)
+
+
+@intrinsic
+def _bits_to_f32(typingctx, i):
+    """The float32 whose bits are the int32 i (a bitcast, not a conversion)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+    return types.float32(types.int32), codegen
+
+
+@_inline
+def _expf(x):
+    """exp(x) in float32: n = round(x / ln 2), r = x - n ln 2 (in two parts),
+    exp(r) by a degree-6 polynomial, times 2^n from its exponent bits."""
+    x = min(max(x, np.float32(-87.3)), np.float32(88.3))
+    n = np.floor(x * np.float32(1.44269504) + np.float32(0.5))
+    r = x - n * np.float32(0.693359375) + n * np.float32(2.12194440e-4)
+    p = np.float32(1.9875691500e-4)
+    p = p * r + np.float32(1.3981999507e-3)
+    p = p * r + np.float32(8.3334519073e-3)
+    p = p * r + np.float32(4.1665795894e-2)
+    p = p * r + np.float32(1.6666665459e-1)
+    p = p * r + np.float32(5.0000001201e-1)
+    p = p * r * r + r + _ONE
+    return p * _bits_to_f32((np.int32(n) + np.int32(127)) << np.int32(23))
+
+
+@_inline
+def _tanhf(x):
+    """tanh(x) in float32: an odd polynomial for |x| < 0.625, 1 - 2 / (exp(2|x|) + 1)
+    (with x's sign) beyond."""
+    z = x * x
+    p = np.float32(-5.70498872745e-3)
+    p = p * z + np.float32(2.06390887954e-2)
+    p = p * z - np.float32(5.37397155531e-2)
+    p = p * z + np.float32(1.33314422036e-1)
+    p = p * z - np.float32(3.33332819422e-1)
+    small = p * z * x + x
+    a = abs(x)
+    big = _ONE - np.float32(2.0) / (_expf(a + a) + _ONE)
+    big = math.copysign(big, x)
+    return small if a < np.float32(0.625) else big
+
+
+@_kernel
+def _sigmoid_of_minus(s):
+    """s <- 1 / (1 + exp(s)) over a flat array (the rows were scaled by -1 or -2)."""
+    for i in range(s.size):
+        s[i] = _ONE / (_ONE + _expf(s[i]))
+
+
+@_kernel
+def _cell(s, c, h, HB):
+    """c' = f c + i g, h = o tanh(c') from the gates s = [i; f; sigmoid(2 a_g); o]."""
+    for j in range(HB):
+        i, f, o = s[j], s[HB + j], s[3 * HB + j]
+        g = np.float32(2.0) * s[2 * HB + j] - _ONE
+        cn = f * c[j] + i * g
+        c[j] = cn
+        h[j] = o * _tanhf(cn)
+
+
+@_kernel
+def _cell_kept(s, c, h, Fk, HB):
+    """_cell, and the backward's six factor blocks of the step into Fk (6HB,):
+    g i(1-i), c f(1-f), i (1-g^2), tanh(c') o(1-o), o (1-tanh(c')^2), f."""
+    for j in range(HB):
+        i, f, o = s[j], s[HB + j], s[3 * HB + j]
+        sg = s[2 * HB + j]
+        g = np.float32(2.0) * sg - _ONE
+        cv = c[j]
+        cn = f * cv + i * g
+        tc = _tanhf(cn)
+        c[j] = cn
+        h[j] = o * tc
+        Fk[j] = g * i * (_ONE - i)
+        Fk[HB + j] = cv * f * (_ONE - f)
+        Fk[2 * HB + j] = np.float32(4.0) * i * sg * (_ONE - sg)  # 1 - g^2 = 4 sg (1 - sg)
+        Fk[3 * HB + j] = tc * o * (_ONE - o)
+        Fk[4 * HB + j] = o * (_ONE - tc * tc)
+        Fk[5 * HB + j] = f
+
+
+@_kernel
+def lstm_forward_steps(Ws, Z, F, c, keep):
+    """The forward loop over T = Z.shape[1] - 1 steps (no projection, no frozen steps).
+
+    Ws (4H, K): [W_hh | W_ih | b] with its rows scaled by -1 (i, f, o) and -2 (g);
+    Z (K, T+1, B): the step inputs, h written into Z[:H, k+1]; c (H, B): the cell state,
+    c0 in, c_T out; F (T, 6H, B): the backward's factors, written when `keep`.
+    """
+    G, K = Ws.shape
+    H, T, B = G // 4, Z.shape[1] - 1, Z.shape[2]
+    HB = H * B
+    s = np.empty(G * B, np.float32)
+    h = np.empty(HB, np.float32)
+    c1 = c.reshape(-1)
+    item = Z.itemsize
+    for k in range(T):
+        _sgemm(_ROW, _N, _N, G, B, K, np.float32(1.0), Ws.ctypes.data, K,
+               Z.ctypes.data + k * B * item, (T + 1) * B, np.float32(0.0), s.ctypes.data, B)
+        _sigmoid_of_minus(s)
+        if keep:
+            _cell_kept(s, c1, h, F[k].reshape(-1), HB)
+        else:
+            _cell(s, c1, h, HB)
+        for j in range(H):
+            Z[j, k + 1, :] = h[j * B:(j + 1) * B]
+
+
+@_kernel
+def _step_back(dh, Fk, dc, da, HB):
+    """One step's gate gradients into da (4HB,) and dc <- dc_next (all flat)."""
+    for j in range(HB):
+        dm = dh[j]
+        d = dc[j] + dm * Fk[4 * HB + j]  # dc = dc_next + dm o (1 - tanh(c')^2)
+        da[j] = Fk[j] * d
+        da[HB + j] = Fk[HB + j] * d
+        da[2 * HB + j] = Fk[2 * HB + j] * d
+        da[3 * HB + j] = dm * Fk[3 * HB + j]
+        dc[j] = d * Fk[5 * HB + j]
+
+
+@_kernel
+def lstm_backward_steps(W, F, dY, dc, dA):
+    """The backward loop (no projection, no frozen steps): for k = T-1 .. 0 the gate
+    gradients of step k into dA[:, k] (dA (4H, T, B)), dc (H, B) carried from dc_T to
+    dc_0, and for k > 0 dY[k-1] += W_hh^T dA[:, k] (dY (T, H, B), W (4H, K) unscaled)."""
+    G, K = W.shape
+    T, B = F.shape[0], F.shape[2]
+    H = G // 4
+    HB = H * B
+    da = np.empty(G * B, np.float32)
+    dc1 = dc.reshape(-1)
+    item = W.itemsize
+    for k in range(T - 1, -1, -1):
+        _step_back(dY[k].reshape(-1), F[k].reshape(-1), dc1, da, HB)
+        for r in range(G):
+            dA[r, k, :] = da[r * B:(r + 1) * B]
+        if k > 0:
+            _sgemm(_ROW, _T, _N, H, B, G, np.float32(1.0), W.ctypes.data, K,
+                   dA.ctypes.data + k * B * item, T * B, np.float32(1.0),
+                   dY.ctypes.data + (k - 1) * H * B * item, B)
