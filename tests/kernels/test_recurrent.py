@@ -61,13 +61,19 @@ def test_compiled_loops_equal_the_reference(layer, states):
 def test_the_compiled_loops_run_and_leave_float64_to_the_reference(monkeypatch):
     calls = []
     mod = kernels.switch.load("compiled_recurrent")
-    for name in ("lstm_forward_steps", "lstm_backward_steps"):
+    for name in ("lstm_forward_steps", "lstm_backward_steps", "gru_forward_steps",
+                 "gru_backward_steps"):
         fn = getattr(mod, name)
         monkeypatch.setattr(mod, name, lambda *a, _fn=fn, _n=name: calls.append(_n) or _fn(*a))
     _run(True, True)
     assert calls == ["lstm_forward_steps", "lstm_backward_steps"]
     calls.clear()
     _run(True, True, dtype=np.float64)
+    assert calls == []
+    _run_gru(True, True)
+    assert calls == ["gru_forward_steps", "gru_backward_steps"]
+    calls.clear()
+    _run_gru(True, True, dtype=np.float64)
     assert calls == []
 
 
@@ -99,3 +105,37 @@ def test_exp_and_tanh_polynomials_are_within_a_few_ulp():
     state, h = np.zeros(HB, np.float32), np.empty(HB, np.float32)
     mod._cell(gates, state, h, HB)
     np.testing.assert_allclose(h, np.tanh(state.astype(np.float64)), rtol=4e-7, atol=1e-9)
+
+
+def _run_gru(forward_compiled, backward_compiled, *, states=False, dtype=np.float32, seed=0,
+             **layer):
+    gu.manual_seed(seed)
+    gru = gu.nn.GRU(5, 7, **layer).to(dtype)
+    rng = np.random.default_rng(seed)
+    batch_first = layer.get("batch_first", False)
+    T, B = 6, 3
+    x = gu.tensor(rng.standard_normal((B, T, 5) if batch_first else (T, B, 5)) * 2,
+                  dtype=dtype, requires_grad=True)
+    D = 2 if layer.get("bidirectional") else 1
+    h0 = None
+    if states:
+        h0 = gu.tensor(rng.standard_normal((D * layer.get("num_layers", 1), B, 7)),
+                       dtype=dtype, requires_grad=True)
+    with kernels.use(forward_compiled):
+        y, h = gru(x, h0)
+    loss = (y * gu.tensor(rng.standard_normal(y.shape), dtype=dtype)).sum() + (h * h).sum()
+    with kernels.use(backward_compiled):
+        loss.backward()
+    out = [y.numpy(), h.numpy(), x.grad.numpy()] + [p.grad.numpy() for p in gru.parameters()]
+    return out + ([h0.grad.numpy()] if states else [])
+
+
+@pytest.mark.parametrize("layer", [
+    {}, {"batch_first": True}, {"bidirectional": True}, {"num_layers": 2}, {"bias": False}])
+@pytest.mark.parametrize("states", [False, True])
+def test_compiled_gru_loops_equal_the_reference(layer, states):
+    ref = _run_gru(False, False, states=states, **layer)
+    for fwd, bwd in [(True, True), (True, False), (False, True)]:
+        got = _run_gru(fwd, bwd, states=states, **layer)
+        for a, b in zip(got, ref):
+            np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)

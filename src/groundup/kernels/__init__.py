@@ -23,8 +23,8 @@ allows. What is compiled (each module's docstring gives what it measured):
     layer_norm_forward/backward LayerNormFn (normalization.py)
     gelu_forward/backward       GELUFn, exact erf form (activation.py)
     max_pool2d_forward/backward MaxPoolFn in 2-D: one pass each way (pool.py)
-    lstm_forward/backward_steps the LSTM's whole time loop, float32, each step's GEMM
-                                called from the compiled loop (recurrent.py)
+    lstm_forward/backward_steps the LSTM's and the GRU's whole time loop, float32, each
+    gru_forward/backward_steps  step's GEMM called from the compiled loop (recurrent.py)
 
 Switches: the environment variable GROUNDUP_FAST=0 turns the compiled path off for the
 process; `kernels.use(False)` (or `kernels.disabled()`) for a `with` block;
@@ -35,10 +35,16 @@ from .activation import gelu_backward, gelu_forward
 from .normalization import layer_norm_backward, layer_norm_forward
 from .optim import adam_, prepare, sgd_
 from .pool import max_pool2d_backward, max_pool2d_forward, saved_by_kernel
-from .recurrent import lstm_backward_steps, lstm_forward_steps
+from .recurrent import (
+    gru_backward_steps,
+    gru_forward_steps,
+    lstm_backward_steps,
+    lstm_forward_steps,
+)
 from .switch import available, disabled, enabled, use
 
 __all__ = ["available", "enabled", "use", "disabled", "prepare", "adam_", "sgd_",
            "layer_norm_forward", "layer_norm_backward", "gelu_forward", "gelu_backward",
            "max_pool2d_forward", "max_pool2d_backward", "saved_by_kernel",
-           "lstm_forward_steps", "lstm_backward_steps"]
+           "lstm_forward_steps", "lstm_backward_steps", "gru_forward_steps",
+           "gru_backward_steps"]

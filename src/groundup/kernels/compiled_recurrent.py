@@ -184,3 +184,81 @@ def lstm_backward_steps(W, F, dY, dc, dA):
             _sgemm(_ROW, _T, _N, H, B, G, np.float32(1.0), W.ctypes.data, K,
                    dA.ctypes.data + k * B * item, T * B, np.float32(1.0),
                    dY.ctypes.data + (k - 1) * H * B * item, B)
+
+
+@_kernel
+def _gru_row(sr, sz, sq, bq, xn, xr, xz, hp, hn, Fk, j, H, keep):
+    """One hidden row j of a GRU step over the batch (1-D views of length B):
+    r, z = sigmoid(a), q = W_hn h + b_hn, n = tanh(n_x + r q), h' = n + z (h - n);
+    F's five blocks when `keep`."""
+    B = hp.size
+    for b in range(B):
+        r = _ONE / (_ONE + _expf(sr[b] + xr[b]))
+        z = _ONE / (_ONE + _expf(sz[b] + xz[b]))
+        qb = sq[b] + bq
+        n = _tanhf(xn[b] + r * qb)
+        d = hp[b] - n
+        hn[b] = n + z * d
+        if keep:
+            fn = (_ONE - z) * (_ONE - n * n)
+            Fk[j, b] = fn
+            Fk[H + j, b] = fn * qb * r * (_ONE - r)
+            Fk[2 * H + j, b] = d * z * (_ONE - z)
+            Fk[3 * H + j, b] = fn * r
+            Fk[4 * H + j, b] = z
+
+
+@_kernel
+def gru_forward_steps(Whs, Gx, Z, F, b_hn, keep):
+    """The GRU's forward loop over T = Gx.shape[0] steps (no frozen steps).
+
+    Whs (3H, H): W_hh with its r and z rows negated; Gx (T, 3H, B): the input side of every
+    step, rows [n_x; -a_r_x; -a_z_x]; Z (K, T+1, B): h written into Z[:H, k+1];
+    b_hn (H,): b_hn (zeros without bias); F (T, 5H, B): the factors, written when `keep`.
+    """
+    G, H = Whs.shape
+    T, B = Gx.shape[0], Gx.shape[2]
+    s = np.empty((G, B), np.float32)
+    item = Z.itemsize
+    for k in range(T):
+        _sgemm(_ROW, _N, _N, G, B, H, np.float32(1.0), Whs.ctypes.data, H,
+               Z.ctypes.data + k * B * item, (T + 1) * B, np.float32(0.0), s.ctypes.data, B)
+        Gk = Gx[k]
+        Fk = F[k]
+        for j in range(H):
+            _gru_row(s[j], s[H + j], s[2 * H + j], b_hn[j], Gk[j], Gk[H + j], Gk[2 * H + j],
+                     Z[j, k], Z[j, k + 1], Fk, j, H, keep)
+
+
+@_kernel
+def _gru_step_back(dh, Fk, da, dprev, HB, carry):
+    """da (4HB,) = [Fn; Fr; Fz; Fq] * dh' and, when `carry`, dprev += dh' z (flat)."""
+    for j in range(HB):
+        d = dh[j]
+        da[j] = Fk[j] * d
+        da[HB + j] = Fk[HB + j] * d
+        da[2 * HB + j] = Fk[2 * HB + j] * d
+        da[3 * HB + j] = Fk[3 * HB + j] * d
+        if carry:
+            dprev[j] += d * Fk[4 * HB + j]
+
+
+@_kernel
+def gru_backward_steps(w_hh, F, dY, dA):
+    """The GRU's backward loop (no frozen steps): for k = T-1 .. 0, dA[:, k] =
+    [da_n; da_r; da_z; dq] (dA (4H, T, B)), and for k > 0
+    dY[k-1] += dh' z + W_hh^T [da_r; da_z; dq] (dY (T, H, B), w_hh (3H, H))."""
+    G, H = w_hh.shape
+    T, B = F.shape[0], F.shape[2]
+    HB = H * B
+    da = np.empty(4 * HB, np.float32)
+    item = w_hh.itemsize
+    for k in range(T - 1, -1, -1):
+        _gru_step_back(dY[k].reshape(-1), F[k].reshape(-1), da, dY[max(k - 1, 0)].reshape(-1),
+                       HB, k > 0)
+        for r in range(4 * H):
+            dA[r, k, :] = da[r * B:(r + 1) * B]
+        if k > 0:
+            _sgemm(_ROW, _T, _N, H, B, G, np.float32(1.0), w_hh.ctypes.data, H,
+                   dA.ctypes.data + (H * T * B + k * B) * item, T * B, np.float32(1.0),
+                   dY.ctypes.data + (k - 1) * HB * item, B)

@@ -1,4 +1,5 @@
-"""The seam of the LSTM: compiled twins of the time loops of ops/recurrent_lstm.py.
+"""The seam of the LSTM and the GRU: compiled twins of the time loops of
+ops/recurrent_lstm.py and ops/recurrent_gru.py.
 
 Called by lstm_forward / lstm_backward with the arrays their loops work on. Each runs the
 whole loop and returns True, or returns False and the reference loop runs: compiled path
@@ -17,7 +18,8 @@ import numpy as np
 from .. import blas
 from . import switch
 
-__all__ = ["lstm_forward_steps", "lstm_backward_steps"]
+__all__ = ["lstm_forward_steps", "lstm_backward_steps", "gru_forward_steps",
+           "gru_backward_steps"]
 
 
 def _module(size, *arrays):
@@ -54,6 +56,37 @@ def lstm_backward_steps(W, F, dY, dc, dA):
         return False
     try:
         mod.lstm_backward_steps(W, F, dY, dc, dA)
+    except Exception as e:  # pragma: no cover
+        switch.failed(e)
+        return False
+    return True
+
+
+def gru_forward_steps(Whs, Gx, Z, F, b_hn, keep):
+    """Run gru_forward's loop (see compiled_recurrent.gru_forward_steps); True if done.
+    b_hn: (H, 1) or None."""
+    H = Whs.shape[1]
+    b = np.zeros(H, np.float32) if b_hn is None else np.ascontiguousarray(b_hn.reshape(H))
+    mod = _module(Gx.size, Whs, Gx, Z, b, *(() if F is None else (F,)))
+    if mod is None:
+        return False
+    try:
+        mod.gru_forward_steps(Whs, Gx, Z, F if keep else np.empty((1, 1, 1), np.float32), b,
+                              keep)
+    except Exception as e:  # pragma: no cover
+        switch.failed(e)
+        return False
+    return True
+
+
+def gru_backward_steps(w_hh, F, dY, dA):
+    """Run gru_backward's loop except the dh0 product (see
+    compiled_recurrent.gru_backward_steps); True if done."""
+    mod = _module(dA.size, w_hh, F, dY, dA)
+    if mod is None:
+        return False
+    try:
+        mod.gru_backward_steps(w_hh, F, dY, dA)
     except Exception as e:  # pragma: no cover
         switch.failed(e)
         return False

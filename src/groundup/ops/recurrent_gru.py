@@ -3,6 +3,7 @@
 Layout and the folded GEMM: ops/recurrent_common.py.
 """
 
+from .. import kernels
 from .common import quiet
 from .recurrent_common import (
     Kept,
@@ -107,8 +108,9 @@ def gru_forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_first, reverse, length
     n, d, e = xp.empty((H, B), dtype), xp.empty((H, B), dtype), xp.empty((H, B), dtype)
     rz, r, z, q = s[:2 * H], s[:H], s[H:2 * H], s[2 * H:]
     frozen = frozen_steps(lengths, T, reverse)
+    compiled = frozen is None and kernels.gru_forward_steps(Whs, Gx, Z, F, b_hn, keep)
     with quiet(xp):  # exp(-a) = inf for a << 0 gives sigmoid 0: right
-        for k in range(T):
+        for k in range(0 if compiled else T):  # compiled: the same loop, done (kernels/)
             xp.matmul(Whs, Z[:H, k], out=s)  # [-W_hr h; -W_hz h; W_hn h]
             if b_hn is not None:
                 q += b_hn  # q = W_hn h + b_hn
@@ -148,7 +150,7 @@ def gru_forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_first, reverse, length
         release(Z)
         return y, h_n
     ctx.kept = Kept((Z, F, Wx, w_hh.copy()), (Z, F))
-    ctx.config = (H, I, batch_first, reverse, b_ih is not None)
+    ctx.config = (H, I, batch_first, reverse, b_ih is not None, frozen)
     return y, h_n
 
 
@@ -156,7 +158,7 @@ def gru_backward(ctx, dy, dh_n):
     """BPTT on arrays: (dx, dh0, dw_ih, dw_hh, db_ih, db_hh), None where unneeded."""
     xp = ctx.xp
     Z, F, Wx, w_hh = ctx.kept.values
-    H, I, batch_first, reverse, has_bias = ctx.config
+    H, I, batch_first, reverse, has_bias, _ = ctx.config
     need_x, need_h0 = ctx.needs_input_grad[:2]
     T, B, dtype = F.shape[0], F.shape[2], F.dtype
     dY = step_gradients(xp, dy, dh_n, T, H, B, dtype, batch_first, reverse)  # (T, H, B)
@@ -164,7 +166,12 @@ def gru_backward(ctx, dy, dh_n):
     dh_prev, tmp = xp.empty((H, B), dtype), xp.empty((H, B), dtype)
     W_hh_T = w_hh.T  # (H, 3H)
     dh0 = None
-    for k in range(T - 1, -1, -1):
+    T0 = T - 1
+    if ctx.config[-1] is None and kernels.gru_backward_steps(w_hh, F, dY, dA):
+        T0 = -1  # the same loop, done (kernels/), but for h0's gradient
+        if need_h0:
+            dh0 = (W_hh_T @ dA[H:, 0] + dY[0] * F[0, 4 * H:]).T.copy()
+    for k in range(T0, -1, -1):
         Fk, dAk, dh = F[k], dA[:, k], dY[k]  # dY[k]: the whole dh of step k by now
         xp.multiply(Fk[:4 * H].reshape(4, H, B), dh, out=dAk.reshape(4, H, B))
         if k > 0 or need_h0:
