@@ -119,15 +119,13 @@ def _train_parser(sub):
 def _task_options(t):
     """--NAME for each setting that only some kinds of model take (`--beta` for vae)."""
     from .commands import tasks
-    from .models import registry
 
     found = tasks.all_options()
     if not found:
         return
     g = t.add_argument_group("settings of some kinds of model only")
     for key, (opt, users) in found.items():
-        names = [m for m in registry.list_models()
-                 if getattr(registry.get(m), "task", "classify") in users]
+        names = tasks.option_models(key)
         extra = {"choices": opt.choices} if opt.choices else {"metavar": key.upper()}
         if opt.type is bool:  # a flag: given, it is on; absent, the recipe decides
             extra = {"action": "store_const", "const": True, "default": None}

@@ -39,6 +39,7 @@ def test_short_run_plays_the_game_and_covers_the_digits(dcgan_run):
     assert float(last["fid"]) < float(rows[0]["fid"])
     pictures = sorted(p.name for p in dcgan_run.glob("*.png"))
     assert "curves.png" in pictures and "samples.png" in pictures
+    assert "samples_latest.png" in pictures  # the fixed noise's grid, redrawn every epoch
     assert sum(p.startswith("samples_epoch_") for p in pictures) == 4
     for p in dcgan_run.glob("*.png"):
         assert p.read_bytes().startswith(PNG), p
@@ -90,6 +91,11 @@ def test_conditional_gan_with_spectral_norm_samples_a_chosen_digit(gu_main, tmp_
     assert (tmp_path / "d3.png").read_bytes().startswith(PNG)
     bad = gu_main("sample", run, "--digit", "12", check=False)
     assert_user_error(bad, "--digit must lie in 0..9")
+    out = gu_main("eval", run).stdout  # the plain gan's eval: the judge, label accuracy too
+    assert "classes covered" in out and "FID" in out and "label accuracy" in out
+    gu_main("sample", run, "--num", "8", "--seed", "5", "--out", tmp_path / "a.png")
+    gu_main("sample", run, "--num", "8", "--seed", "5", "--out", tmp_path / "b.png")
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
 
 
 def _mnist_like(directory, n_train=192, n_test=60):

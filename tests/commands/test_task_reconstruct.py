@@ -33,9 +33,23 @@ def test_train_logs_both_terms_and_draws_the_pictures(vae_run):
         assert float(row["loss"]) == pytest.approx(float(row["recon"]) + float(row["kl"]),
                                                    rel=1e-4)
         assert float(row["val_loss"]) > 0
+        # the held-out loss split into its two terms as well (the mean code: eval mode)
+        assert float(row["val_kl"]) > 0 and float(row["val_recon"]) > 0
+        assert float(row["val_loss"]) == pytest.approx(
+            float(row["val_recon"]) + float(row["val_kl"]), rel=1e-4)
     assert float(rows[1]["loss"]) < float(rows[0]["loss"])
+    assert float(rows[1]["val_loss"]) < float(rows[0]["val_loss"])
     for name in ("curves", "reconstructions", "prior_samples", "latent", "interpolation"):
         assert (vae_run / f"{name}.png").read_bytes().startswith(PNG), name
+    for path in vae_run.glob("*.png"):  # every picture: a whole PNG (header and IEND)
+        data = path.read_bytes()
+        assert data.startswith(PNG) and data.endswith(b"IEND\xaeB`\x82"), path
+
+
+def test_eval_reports_the_elbo_and_the_judge(gu_main, vae_run):
+    out = gu_main("eval", vae_run).stdout
+    assert "negative ELBO" in out and "predicting the training mean image" in out
+    assert "1000 samples from the prior: judge" in out and "FID" in out
 
 
 def test_sample_writes_a_png_grid_deterministically(gu_main, vae_run, tmp_path):
@@ -55,6 +69,11 @@ def test_autoencoder_denoising_reports_against_the_mean(gu_main, tmp_path):
                   tmp_path / "ae", "--no-progress", "--hidden", "32")
     assert "noise 0.2" in out.stdout
     assert "predicting the training mean image" in out.stdout
+    assert "judge" not in out.stdout  # a plain autoencoder draws nothing to judge
+    rows = _history(tmp_path / "ae")
+    assert "val_recon" in rows[-1] and "val_kl" not in rows[-1]
+    evaluated = gu_main("eval", tmp_path / "ae").stdout
+    assert "predicting the training mean image" in evaluated and "judge" not in evaluated
     assert_user_error(gu_main("sample", tmp_path / "ae", check=False), "cannot sample")
 
 
@@ -86,7 +105,7 @@ def test_convae_learns_and_draws_the_interpolation(gu_main, tmp_path):
     evaluated = gu_main("eval", tmp_path / "c").stdout
     assert f"ratio {ratio:.3f}" in evaluated and "test split, 359 images" in evaluated
     assert_user_error(gu_main("train", "convae", "--conditional", "--out", tmp_path / "x",
-                              check=False), "--conditional applies to the vae")
+                              check=False), "--conditional applies to dcgan, gan, vae")
 
 
 def test_masking_noise(gu_main, tmp_path):
@@ -168,3 +187,22 @@ def test_flag_options_take_booleans():
     assert opt.check(True, "--conditional") is True and opt.check(None, "x") is None
     with pytest.raises(CLIError, match="conditional must be true or false"):
         opt.check("yes", "--config c.json: conditional")
+
+
+def test_conditional_is_offered_only_to_the_models_that_take_it(gu_main, tmp_path):
+    import json
+
+    from groundup.cli import _parser
+
+    text = " ".join(_parser()._subparsers._group_actions[0].choices["train"].format_help()
+                    .split())
+    assert "(dcgan, gan, vae; default: False)" in text
+    assert_user_error(gu_main("train", "autoencoder", "--conditional", "--out", tmp_path / "a",
+                              check=False), "--conditional applies to dcgan, gan, vae; "
+                                            "autoencoder does not take it")
+    # a config that says conditional false asks for nothing: the autoencoder takes it
+    (tmp_path / "c.json").write_text(json.dumps({"conditional": False, "epochs": 1}))
+    out = gu_main("train", "autoencoder", "--config", tmp_path / "c.json", "--hidden", "16",
+                  "--out", tmp_path / "b", "--no-progress").stdout
+    assert "conditional False" not in out and "beta 1, noise 0, mask 0\n" in out
+    assert "conditional" not in json.loads((tmp_path / "b" / "config.json").read_text())

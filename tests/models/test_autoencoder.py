@@ -134,3 +134,26 @@ def test_interpolate_ends_at_the_two_reconstructions(conditional):
     ends = vae.reconstruct(gu.tensor(X), *((np.array(labels),) if conditional else ())).array
     np.testing.assert_allclose(strip[[0, -1]], ends, rtol=1e-5, atol=1e-6)
     assert not np.allclose(strip[2], ends[0])
+
+
+def test_autoencoder_reconstructs_test_digits_well_below_the_mean_image():
+    """20 epochs on the digits: test MSE under 0.03 per pixel and under 0.4 of the MSE of
+    predicting the training mean image (about 0.27 of it; an untrained one is about 1.0)."""
+    from groundup.data.datasets import load_digits
+
+    X = load_digits(split="train", as_images=True)[0]
+    X_test = load_digits(split="test", as_images=True)[0]
+    gu.manual_seed(0)
+    model = Autoencoder(AutoencoderConfig(hidden=[64], latent=8))
+    loss_fn, opt = VAELoss(), gu.optim.Adam(model.parameters(), lr=3e-3)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        for idx in np.array_split(rng.permutation(len(X)), len(X) // 64):
+            loss = loss_fn(model(gu.tensor(X[idx])), gu.tensor(X[idx]))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    model.eval()
+    mse = float(((model.reconstruct(gu.tensor(X_test)).array - X_test) ** 2).mean())
+    baseline = float(((X.mean(axis=0) - X_test) ** 2).mean())
+    assert mse < 0.03 and mse < 0.4 * baseline, (mse, baseline)

@@ -198,11 +198,17 @@ def resolve(model, *sources):
 
     recipe = recipes.get(model)
     task = tasks.for_model(model)
-    own = {key: opt.default for key, opt in task.options.items()}
+    own = {key: opt.default for key, opt in task.options.items() if opt.takes(model)}
     own.update(recipe.options)
     settings = dict(DEFAULTS, model=model, data=recipe.data, **recipe.hparams(), **own)
     for source in sources:
         for key, value in source.items():
+            if key in task.options and key not in own:  # a setting of other models of the task
+                if value in (None, task.options[key].default):
+                    continue  # e.g. conditional false in a config.json: nothing asked for
+                raise CLIError(f"{option(key)} applies to "
+                               f"{', '.join(tasks.option_models(key))}; {model} does not "
+                               f"take it")
             if key in tasks.all_options() and key not in own:
                 users = tasks.all_options()[key][1]
                 raise CLIError(f"{option(key)} applies to {' and '.join(users)} models; "

@@ -17,9 +17,10 @@ logged per epoch as d_loss, g_loss ("loss" is their sum), d_real and d_fake (the
 of real images D calls real, of fakes it calls fake). After each epoch a fixed batch of
 1,000 noise vectors is drawn through G (eval mode) and the judge (models/judge.py)
 scores the images: confidence, classes, inception_score and fid join the epoch's logs
-(history.csv, curves.png); the first 64 of them make samples_epoch_NNN.png at about ten
-epochs of the run. --conditional gives G and D the label (sample --digit D draws digit
-D; the judge then also reports label_accuracy, how often it reads the asked-for digit).
+(history.csv, curves.png); the first 64 of them are drawn to samples_latest.png after
+every epoch and kept as samples_epoch_NNN.png at about ten epochs of the run.
+--conditional gives G and D the label (sample --digit D draws digit D; the judge then
+also reports label_accuracy, how often it reads the asked-for digit).
 --spectral-norm normalises D's weights. `groundup sample DIR [--num N] [--seed S]
 [--digit D]` writes a new grid; `groundup eval DIR` prints the judge's figures.
 """
@@ -39,6 +40,7 @@ __all__ = ["TASK", "GANTask", "gan_step", "JudgeCallback"]
 JUDGE_SAMPLES = 1000  # generated images scored by the judge after each epoch
 SHOWN = 64            # of them, the ones drawn in samples_epoch_NNN.png
 PICTURES = 10         # about this many epoch grids per run
+LATEST = "samples_latest.png"  # the fixed noise's grid, redrawn after every epoch
 
 
 def gan_step(smooth=1.0):
@@ -97,9 +99,9 @@ def judged(model, seed, num=JUDGE_SAMPLES):
 
 class JudgeCallback(Callback):
     """After each epoch: the judge's figures of a fixed noise batch join the epoch's logs,
-    and at about PICTURES epochs of the run its first SHOWN images are drawn to
-    out/samples_epoch_NNN.png. judge=False (images that are not one-channel digits) only
-    draws."""
+    and its first SHOWN images are drawn to out/samples_latest.png (and, at about PICTURES
+    epochs of the run, kept as out/samples_epoch_NNN.png). judge=False (images that are
+    not one-channel digits) only draws."""
 
     def __init__(self, out, seed, judge=True):
         self.out, self.seed, self.judge = out, int(seed), judge
@@ -111,16 +113,18 @@ class JudgeCallback(Callback):
             state.logs.update(figures)
         else:
             images = judge_batch(model, self.seed, SHOWN)[0]
-        every = max(1, state.epochs // PICTURES)
-        if state.epoch % every == 0 or state.epoch == state.epochs or state.epoch == 1:
-            from .task_reconstruct import save_grid
+        from .task_reconstruct import save_grid
 
-            try:
-                save_grid(images[:SHOWN], os.path.join(self.out,
-                                                       f"samples_epoch_{state.epoch:03d}.png"),
+        every = max(1, state.epochs // PICTURES)
+        names = [LATEST]  # every epoch: the latest grid; about PICTURES of them are kept
+        if state.epoch % every == 0 or state.epoch == state.epochs or state.epoch == 1:
+            names.append(f"samples_epoch_{state.epoch:03d}.png")
+        try:
+            for name in names:
+                save_grid(images[:SHOWN], os.path.join(self.out, name),
                           nrow=model.num_classes or 8)
-            except ImportError:
-                pass
+        except ImportError:
+            pass
 
 
 def judge_applies(split_or_shape):

@@ -5,7 +5,8 @@ folders) with its inputs scaled to [0, 1]: each image is both the input and the
 target; the labels are used only to colour the latent scatter. The loss is the
 binary cross-entropy of the reconstruction logits summed over each image's pixels
 (nats per image), plus beta times the KL term for the VAE: its negative ELBO. The
-training step logs both terms per epoch ("recon", "kl"). With --noise STD the
+training step logs both terms per epoch ("recon", "kl") and so does the validation
+split after each epoch ("val_recon", "val_kl": HeldOutTerms). With --noise STD the
 inputs of each training batch get Gaussian noise (a denoising autoencoder); the
 target stays the clean image; with --mask P a fraction P of the input pixels is set to
 0 instead (masking noise; both may be given). With --conditional a VAE sees each
@@ -15,8 +16,9 @@ D). Validation and test figures use the clean inputs and, for the VAE, the mean 
 compares the test MSE with that of predicting the training mean image. The pictures:
 reconstructions.png, latent.png, interpolation.png (decoded points on the line between
 the codes of two test images of different classes) and, for the VAE,
-prior_samples.png. `groundup eval DIR` prints the test figures again (--data: another
-data set's test split). Measured figures: see the recipes (models/recipes.py).
+prior_samples.png; the VAE's report also gives the judge's figures (models/judge.py) of
+1,000 images decoded from prior codes. `groundup eval DIR` prints the test figures again
+(--data: another data set's test split). Measured figures: see the recipes (models/recipes.py).
 """
 
 import os
@@ -26,11 +28,13 @@ import numpy as np
 import groundup as gu
 
 from ..cli_common import CLIError
+from ..train.callback_base import Callback
 from . import tasks
 
-__all__ = ["TASK", "ReconstructTask"]
+__all__ = ["TASK", "ReconstructTask", "HeldOutTerms", "loss_terms"]
 
 SCALE = 4  # pixels per image pixel in the sample grid
+JUDGE_SAMPLES = 1000  # prior samples of a VAE the judge scores in the report and eval
 
 
 class ReconstructTask(tasks.Task):
@@ -43,7 +47,8 @@ class ReconstructTask(tasks.Task):
         "mask": tasks.Option(float, 0.0, "denoising: the fraction of input pixels set to 0 "
                              "(masking noise)", low=0, high=1),
         "conditional": tasks.Option(bool, False, "a conditional VAE: encoder and decoder see "
-                                    "the one-hot label (sample --digit D draws class D)"),
+                                    "the one-hot label (sample --digit D draws class D)",
+                                    models=("vae",)),
     }
 
     def model_config(self, spec, data, s):
@@ -112,6 +117,9 @@ class ReconstructTask(tasks.Task):
     def metrics(self, s):
         return ()
 
+    def callbacks(self, out, s, data, model):
+        return [HeldOutTerms(s.get("beta", 1.0))]
+
     # -------------------------------------------------------------- report
     def report(self, out, s, data, model, best_model, ckpt, test_loader):
         split = data
@@ -120,6 +128,7 @@ class ReconstructTask(tasks.Task):
                  else "the last model")
         print(f"test reconstruction with {which}, {len(split.y_test)} test images:")
         print_figures(figures)
+        print_judged(best_model, s["seed"] + 1, which)
         print(f"checkpoint: {ckpt.path}")
         try:
             paths = [tasks.plot_curves(out, ckpt.best_epoch)] + pictures(out, best_model, split)
@@ -146,6 +155,7 @@ class ReconstructTask(tasks.Task):
         figures = reconstruction_figures(model, split, test, s.get("beta", 1.0))
         print(f"{s['data']} (test split, {len(split.y_test)} images), {kind} model:")
         print_figures(figures)
+        print_judged(model, run["settings"]["seed"] + 1)
         return 0
 
     # ------------------------------------------------------------- sample
@@ -183,6 +193,50 @@ class ReconstructTask(tasks.Task):
         what = f" of class {digit}" if digit is not None else ""
         print(f"{num} samples{what} -> {target}")
         return 0
+
+
+class HeldOutTerms(Callback):
+    """After each epoch with a validation loader: the two terms of the validation loss,
+    val_recon (BCE nats per image) and, for the VAE, val_kl, join the epoch's logs (so
+    history.csv, the epoch lines and curves.png show them beside the training ones); the
+    model in eval mode (the VAE's mean code), as for val_loss = val_recon + beta val_kl."""
+
+    def __init__(self, beta=1.0):
+        self.beta = float(beta)
+
+    def on_epoch_end(self, state):
+        if state.val_loader is not None:
+            terms = loss_terms(state.model, state.val_loader, self.beta)
+            state.logs.update({"val_" + k: v for k, v in terms.items()})
+
+
+def loss_terms(model, loader, beta=1.0):
+    """{"recon": nats per image, "kl": nats per image (VAE only)} of `model` (eval mode,
+    no_grad) on `loader`'s batches (x, target) or, conditional, (x, label, target)."""
+    from ..models.autoencoder import VAELoss
+
+    loss_fn = VAELoss(beta)
+    sums, seen, has_kl = {"recon": 0.0, "kl": 0.0}, 0, False
+    was_training = model.training
+    model.eval()
+    try:
+        with gu.no_grad():
+            for batch in loader:
+                _, recon, kl = loss_fn.terms(model(*batch[:-1]), batch[-1])
+                n = batch[-1].shape[0]
+                sums["recon"] += float(recon.item()) * n
+                if kl is not None:
+                    sums["kl"] += float(kl.item()) * n
+                    has_kl = True
+                seen += n
+    finally:
+        model.train(was_training)
+    if not seen:
+        raise ValueError("loss_terms: the loader produced no batches")
+    out = {"recon": sums["recon"] / seen}
+    if has_kl:
+        out["kl"] = sums["kl"] / seen
+    return out
 
 
 # ------------------------------------------------------------------ figures
@@ -225,6 +279,29 @@ def print_figures(figures):
     if "kl" in figures:
         print(f"  KL {figures['kl']:.2f} nats, negative ELBO (beta 1) "
               f"{figures['bce'] + figures['kl']:.2f} nats per image")
+
+
+def print_judged(model, seed, which=None):
+    """For a model that samples (the VAE) of one-channel digit images: the judge's figures
+    (models/judge.py) of 1,000 images decoded from prior codes of noise seed `seed`, printed
+    and returned (None for other models)."""
+    from ..models.judge import judge_metrics, judge_outputs
+
+    c, h, w = (tuple(model.input_shape) + (0, 0, 0))[:3]
+    if not hasattr(model, "sample") or c != 1 or min(h, w) < 8:
+        return None  # the judge reads one-channel digits of 8x8 pixels or more
+    classes = int(getattr(model, "num_classes", 0) or 0)
+    labels = np.arange(JUDGE_SAMPLES, dtype=np.int64) % classes if classes else None
+    images = model.sample(JUDGE_SAMPLES, gu.Generator().manual_seed(seed), labels=labels).array
+    m = judge_metrics(images)
+    if labels is not None:
+        m["label_accuracy"] = float((judge_outputs(images)[0].argmax(axis=1) == labels).mean())
+    who = f" with {which}" if which else ""
+    print(f"  {JUDGE_SAMPLES} samples from the prior: judge{who}: confidence "
+          f"{m['confidence']:.3f}, classes covered {m['classes']} of 10, inception score "
+          f"{m['inception_score']:.2f}, FID {m['fid']:.2f}"
+          + (f", label accuracy {m['label_accuracy']:.3f}" if labels is not None else ""))
+    return m
 
 
 def save_grid(images, path, nrow=8):

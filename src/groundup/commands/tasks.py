@@ -29,7 +29,8 @@ import groundup as gu
 
 from ..cli_common import HISTORY, CLIError
 
-__all__ = ["Option", "Task", "Classify", "MODULES", "get", "for_model", "all_options"]
+__all__ = ["Option", "Task", "Classify", "MODULES", "get", "for_model", "all_options",
+           "option_models"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ class Option:
     low: float = None          # int/float: the smallest value allowed
     high: float = None         # int/float: values must be below it
     choices: tuple = None      # str: the values allowed
+    models: tuple = None       # the zoo models of the task that take it (None: all of them)
+
+    def takes(self, model):
+        """Whether zoo model `model` (one of the task's) takes this setting."""
+        return self.models is None or model in self.models
 
     def check(self, value, where):
         """`value`, checked and converted; CLIError naming `where` otherwise."""
@@ -77,6 +83,8 @@ class Task:
 
     name = "classify"
     monitor = "val_loss"       # the validation log the best model is chosen by (lower wins)
+    confidence = None          # errors.png: None, outputs are logits (softmax); else the name
+    #                            of the per-class scores in [0, 1] the outputs are
     options = {}               # {setting: Option} that only this task's models take
 
     # ---------------------------------------------------------------- data
@@ -196,7 +204,8 @@ class Task:
 
             confusion = viz.plot_confusion_matrix(cm, os.path.join(out, "confusion.png"),
                                                   class_names=split.class_names)
-            paths = [curves, confusion] + cnn_plots(out, model, split, outputs)
+            paths = [curves, confusion] + cnn_plots(out, model, split, outputs,
+                                                    confidence=self.confidence)
             attention = viz.plot_model_attention(  # models with attention layers (vit)
                 model, gu.tensor(split.scale(split.X_test[:1])), os.path.join(out, "attention.png"),
                 title="attention for the first test sample")
@@ -220,6 +229,11 @@ class Task:
         if getattr(args, "data", None):
             s["data"] = args.data
         return s, self.load_data(s)
+
+    def eval_loss(self, s):
+        """(name, loss function) that `groundup eval` reports for a classifier run with
+        settings `s`: the cross-entropy of its outputs, unless the task trains another loss."""
+        return "loss", gu.nn.CrossEntropyLoss()
 
     def evaluate(self, args, loaded):
         """`groundup eval DIR` for this task's models (loaded: what runs.load_run returns);
@@ -271,6 +285,15 @@ def all_options():
     return found
 
 
+def option_models(key):
+    """The zoo models that take task setting `key` (`--conditional`: vae, gan, dcgan)."""
+    from ..models import registry
+
+    return [m for m in registry.list_models()
+            if key in (opt := get(getattr(registry.get(m), "task", "classify")).options)
+            and opt[key].takes(m)]
+
+
 def generative_models():
     from ..models import registry
 
@@ -297,11 +320,12 @@ def plot_curves(out, best_epoch):
     return viz.plot_history(history, os.path.join(out, "curves.png"), best_epoch=best_epoch)
 
 
-def cnn_plots(out, model, split, outputs=None):
+def cnn_plots(out, model, split, outputs=None, confidence=None):
     """For a model with a convolution trained on images (N, C, H, W): the first layer's
     filters, the feature maps of the first test image and the worst test errors, as
     filters.png, feature_maps.png and errors.png in `out`; [] for other models or data.
-    outputs: the model's outputs on the scaled test inputs, if computed already."""
+    outputs: the model's outputs on the scaled test inputs, if computed already;
+    confidence: what they are, for errors.png (see viz.plot_worst_errors)."""
     from .. import viz
     from ..train import predict
 
@@ -315,4 +339,4 @@ def cnn_plots(out, model, split, outputs=None):
     return [viz.plot_filters(convs[0].weight, os.path.join(out, "filters.png")),
             viz.plot_feature_maps(model, X[0], os.path.join(out, "feature_maps.png")),
             viz.plot_worst_errors(X, split.y_test, outputs, os.path.join(out, "errors.png"),
-                                  class_names=split.class_names)]
+                                  class_names=split.class_names, confidence=confidence)]

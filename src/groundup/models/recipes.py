@@ -85,7 +85,8 @@ RECIPES = {
     "autoencoder": Recipe(data="digits", epochs=100, batch_size=64, lr=3e-3, optimizer="adam",
                           schedule="cosine"),
     # digits, seed 0, about 7 s: test BCE 19.3 + KL 3.1 = negative ELBO 22.4 nats per image,
-    # MSE 0.026 per pixel (0.36 of the mean image's); --conditional, about 11 s: BCE 19.1 + KL
+    # MSE 0.026 per pixel (0.36 of the mean image's), the judge on 1,000 prior samples: all 10
+    # digits, confidence 0.88, FID 35.5; --conditional, about 11 s: BCE 19.1 + KL
     # 1.2 = 20.3 nats per image (the label carries what the code no longer has to)
     "vae": Recipe(data="digits", epochs=150, batch_size=64, lr=3e-3, optimizer="adam",
                   schedule="cosine"),
