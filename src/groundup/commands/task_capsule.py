@@ -11,10 +11,12 @@ training image is first moved by up to P pixels (the paper's only augmentation).
 
 The logged "loss" and val_loss are the margin loss alone (what validation picks the best
 model by; the model's output is its capsule lengths) and "recon" the reconstruction
-error per image. Two more pictures: reconstructions.png (test images above their
-reconstructions from the predicted class's capsule) and perturbation.png (a test image
-reconstructed with each dimension of its capsule moved from -0.25 to 0.25: rows are
-dimensions).
+error per image; `groundup eval` reports the same margin loss, with the accuracy.
+errors.png gives each mistake's capsule length: the probability that the digit is
+present, not a softmax over the classes. Two more pictures: reconstructions.png (test
+images above their reconstructions from the predicted class's capsule) and
+perturbation.png (a test image reconstructed with each dimension of its capsule moved
+from -0.25 to 0.25: rows are dimensions).
 """
 
 import os
@@ -39,10 +41,19 @@ class CapsuleTask(tasks.Task):
                               "this many pixels (zero padding), as in the paper", low=0),
     }
 
+    # errors.png: the capsule lengths are the scores, each the probability its digit is
+    # present (not a softmax over the classes)
+    confidence = "capsule length = probability the digit is present"
+
     def loss(self, s):
         from ..models import capsnet
 
         return capsnet.CapsNetLoss(recon_weight=float(s.get("recon_weight", 0.0005)))
+
+    def eval_loss(self, s):
+        """`groundup eval` reports the margin loss of the lengths (what training and
+        validation report as the loss), not a cross-entropy."""
+        return "margin loss", self.loss(s)
 
     def step(self, s, model):
         from ..nn.utils import clip_grad_norm_

@@ -11,8 +11,6 @@ import sys
 
 import numpy as np
 
-import groundup as gu
-
 from ..cli_common import CLIError
 from . import tasks
 from .runs import load_run
@@ -62,9 +60,10 @@ def cmd_eval(args):
     print(f"evaluating {_which(path, kind, meta)}")
     loader = DataLoader(TensorDataset(data_spec.apply_scaling(X, run["scaling"]), y),
                         batch_size=512)
-    result = evaluate(model, loader, gu.nn.CrossEntropyLoss(), metrics=("accuracy", "f1"))
+    loss_name, loss_fn = task.eval_loss(s)  # the training loss: cross-entropy, margin, ...
+    result = evaluate(model, loader, loss_fn, metrics=("accuracy", "f1"))
     print(f"{name} ({what}): accuracy {result['accuracy']:.4f}  macro-F1 {result['f1']:.4f}  "
-          f"loss {result['loss']:.4f}  ({len(y)} samples)")
+          f"{loss_name} {result['loss']:.4f}  ({len(y)} samples)")
     return 0
 
 
@@ -130,9 +129,12 @@ def cmd_predict(args):
         print(f"groundup predict: warning: {args.input}: {warning}", file=sys.stderr)
     print(f"predicting with {_which(path, kind, meta)}")
     logits = predict(model, data_spec.apply_scaling(X, scaling))
-    z = logits - logits.max(axis=1, keepdims=True)
-    prob = np.exp(z)
-    prob /= prob.sum(axis=1, keepdims=True)
+    if task.confidence is None:  # logits: a softmax over the classes
+        z = logits - logits.max(axis=1, keepdims=True)
+        prob = np.exp(z)
+        prob /= prob.sum(axis=1, keepdims=True)
+    else:  # scores that are probabilities each (a capsule's length), kept as they are
+        prob = logits
     pred = prob.argmax(axis=1)
     try:
         with atomic_open(out, "w") as f:

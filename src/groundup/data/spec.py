@@ -25,7 +25,7 @@ from .datasets.files import DatasetFileError, NotTextError, _is_number, detect_d
 
 __all__ = ["Split", "DataSpecError", "USER_ERRORS", "NAMED", "FILE_FORMS", "DIR_PREFIXES", "load",
            "apply_scaling", "describe_scaling", "check_trainable", "read_inputs", "resolve",
-           "same", "is_file", "label_name", "input_warning", "PIXELS"]
+           "same", "is_file", "label_name", "input_warning", "PIXELS", "REGRESSION"]
 
 
 class DataSpecError(ValueError):
@@ -54,7 +54,13 @@ NAMED = {
     "moons": "generated: 600 points on 2 interleaving half circles",
     "circles": "generated: 600 points on 2 concentric circles",
     "blobs": "generated: 600 points in 3 Gaussian clusters",
+    "sine": "generated: 300 points of sin(x) + noise, 1 feature (regression: rbfn)",
+    "surface": "generated: 600 points of sin(x1) cos(x2) + noise, 2 features (regression: "
+               "rbfn)",
 }
+# the NAMED data with real-valued targets, not classes: the regression run loads them
+# (commands/task_regress.py), a classifier cannot
+REGRESSION = ("sine", "surface")
 FILE_FORMS = {
     "PATH.csv": "your table: features, then the label in the last column (also .tsv; "
                 "the delimiter is detected)",
@@ -398,6 +404,9 @@ def load(spec, seed=0, val_split=0.1, delimiter=None):
         X = _check_finite(X.astype(np.float32), spec)
         y, names = _classes(y, spec)
         split = _split(spec, X, y, seed, names)
+    elif spec in REGRESSION:
+        raise DataSpecError(f"{spec} is regression data (real-valued targets, not classes): "
+                            f"models that fit it: rbfn")
     else:
         known = ", ".join(NAMED)
         raise DataSpecError(f"unknown dataset {spec!r}: expected one of {known}, a PATH.csv "

@@ -14,7 +14,9 @@ classic two-stage method).
 
 `groundup train rbfn` classifies; on regression data (`--data sine`, `--data surface`)
 the same network fits a function with the mean squared error (commands/task_rbf.py).
-`--centres N` and `--kernel NAME` set the config's `centres` and `kernel`.
+`--centres N` and `--kernel NAME` set the config's `centres` and `kernel`; `--init
+kmeans|random` calls `init_from_data` on the training inputs and `--readout lstsq` solves
+the read-out with `fit_readout_lstsq` on fixed centres instead of training it.
 """
 
 from dataclasses import dataclass

@@ -172,13 +172,16 @@ def _probabilities(p):
     return e / e.sum(axis=1, keepdims=True)
 
 
-def plot_worst_errors(images, labels, probs, path, class_names=None, k=16, title=None, dpi=100):
+def plot_worst_errors(images, labels, probs, path, class_names=None, k=16, title=None, dpi=100,
+                      confidence=None):
     """The k images the model gets most wrong: misclassified, by the probability it gave the
     wrong class (highest first), each titled "true -> predicted (p)".
 
     images: (N, C, H, W), (N, H, W) or (N, H, W, C); labels: (N,) class ids; probs:
     (N, K) probabilities (logits are turned into probabilities by a softmax). With no
-    mistakes the picture says so.
+    mistakes the picture says so. confidence: None for the above; else the name of what
+    probs holds, per-class scores in [0, 1] used as they are (a CapsNet's capsule lengths:
+    "length (probability the digit is present)"), which the title then gives.
     """
     a = _numpy(images)
     y = _numpy(labels).reshape(-1).astype(np.int64)
@@ -197,7 +200,11 @@ def plot_worst_errors(images, labels, probs, path, class_names=None, k=16, title
         [str(n) for n in class_names]
     if len(names) != p.shape[1]:
         raise ValueError(f"plot_worst_errors: {len(names)} class names for {p.shape[1]} classes")
-    p = _probabilities(p)
+    if confidence is None:
+        p = _probabilities(p)
+    elif p.size and (p.min() < 0 or p.max() > 1 + 1e-6):
+        raise ValueError(f"plot_worst_errors: {confidence} scores must lie in [0, 1], got "
+                         f"{p.min():.3g}..{p.max():.3g}")
     pred = p.argmax(axis=1)
     wrong = np.flatnonzero(pred != y)
     worst = wrong[np.argsort(-p[wrong, pred[wrong]], kind="stable")][:max(int(k), 0)]
@@ -216,6 +223,6 @@ def plot_worst_errors(images, labels, probs, path, class_names=None, k=16, title
     for ax in axes[len(worst):]:
         ax.set_visible(False)
     fig.suptitle(title or f"the {len(worst)} worst of {len(wrong)} errors in {len(a)} images "
-                 f"(true -> predicted (probability))", fontsize=9)
+                 f"(true -> predicted ({confidence or 'probability'}))", fontsize=9)
     fig.tight_layout()
     return _save(fig, path, dpi)
