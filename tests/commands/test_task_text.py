@@ -120,3 +120,30 @@ def test_word_tokens_train_and_sample_words(gu_main, tmp_path):
                    "--out", tmp_path / "s.txt").stdout
     tokens = gu.data.text.WordVocab(sorted(words)).tokenize(text.split("\n-> ")[0])
     assert len(tokens) >= 20 and set(tokens) <= words | {"<", "unk", ">"}
+
+
+def test_word_prompts_are_read_as_words(gu_main, tmp_path):
+    """--tokens word: `groundup sample --prompt` splits the prompt into the run's words (not
+    characters), continues it with spacing of words, and reads a word the vocabulary lacks
+    as <unk>, naming it on stderr."""
+    import groundup as gu
+
+    (tmp_path / "t.txt").write_text(TEXT, encoding="utf-8")
+    gu_main("train", "charrnn", "--tokens", "word", "--data", tmp_path / "t.txt", "--epochs",
+            "1", "--width", "16", "--embed", "8", "--seq-len", "8", "--batch-size", "8",
+            "--out", tmp_path / "r", "--no-progress")
+    words = {"the", "cat", "sat", "on", "mat", ",", "and", "dog", "log", ".", "\n", "<unk>"}
+    out = gu_main("sample", tmp_path / "r", "--prompt", "the cat sat", "--length", "12",
+                  "--seed", "2", "--out", tmp_path / "s.txt")
+    text = (tmp_path / "s.txt").read_text(encoding="utf-8")
+    assert out.stderr == "" and text.startswith("the cat sat")
+    assert text[len("the cat sat")] in " ,.\n"   # words follow the prompt's last one apart
+    tokens = gu.data.text.WordVocab(sorted(words)).tokenize(text.replace("<unk>", "unk"))
+    assert len(tokens) >= 3 + 12 and set(tokens) <= words | {"unk"}
+    again = gu_main("sample", tmp_path / "r", "--prompt", "the cat sat", "--length", "12",
+                    "--seed", "2", "--out", tmp_path / "s2.txt")
+    assert (tmp_path / "s2.txt").read_text(encoding="utf-8") == text and again.returncode == 0
+    out = gu_main("sample", tmp_path / "r", "--prompt", "the zebra sat on a mat",
+                  "--length", "5", "--out", tmp_path / "z.txt")
+    assert "'a', 'zebra'" in out.stderr and "read as <unk>" in out.stderr
+    assert (tmp_path / "z.txt").read_text(encoding="utf-8").startswith("the zebra sat on a mat")

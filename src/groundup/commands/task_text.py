@@ -18,6 +18,7 @@ words before it is cut into parts, and the figures are per word.
 
 import math
 import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -296,15 +297,13 @@ class TextTask(tasks.Task):
         if top_p is not None and not 0 < top_p <= 1:
             raise CLIError(f"--top-p must be a number in (0, 1]; got {top_p}")
         prompt = _default_prompt(vocab) if args.prompt is None else args.prompt
-        unknown = sorted({c for c in prompt if c not in vocab})
-        if unknown:
-            raise CLIError(f"--prompt: the characters {', '.join(map(repr, unknown))} are not "
-                           f"in the model's vocabulary of {len(vocab)} characters")
+        prompt_ids = _prompt_ids(vocab, prompt)
         generator = gu.Generator().manual_seed(args.seed)
-        texts = [prompt + vocab.decode(model.generate(vocab.encode(prompt), length,
-                                                      temperature=temperature,
-                                                      top_k=args.top_k, top_p=top_p,
-                                                      generator=generator))
+        texts = [prompt + _continuation(vocab, prompt_ids,
+                                        model.generate(prompt_ids, length,
+                                                       temperature=temperature,
+                                                       top_k=args.top_k, top_p=top_p,
+                                                       generator=generator))
                  for _ in range(num)]
         text = "\n\n".join(texts) if num == 1 else "\n\n".join(
             f"--- sample {i + 1}\n{t}" for i, t in enumerate(texts))
@@ -396,6 +395,30 @@ def _detach(hidden):
 
 def _default_prompt(vocab):
     return "\n" if "\n" in vocab else ""
+
+
+def _prompt_ids(vocab, prompt):
+    """The ids of a typed prompt: its characters, or with a word vocabulary its words (a
+    word the vocabulary lacks is read as its unknown token, and said so on stderr)."""
+    if vocab.kind == "word":
+        unknown = sorted({w for w in vocab.tokenize(prompt) if w not in vocab})
+        if unknown:
+            print(f"--prompt: the words {', '.join(map(repr, unknown))} are not in the model's "
+                  f"vocabulary of {len(vocab)} words; read as {vocab.unk}", file=sys.stderr)
+        return vocab.encode(prompt)
+    unknown = sorted({c for c in prompt if c not in vocab})
+    if unknown:
+        raise CLIError(f"--prompt: the characters {', '.join(map(repr, unknown))} are not "
+                       f"in the model's vocabulary of {len(vocab)} characters")
+    return vocab.encode(prompt)
+
+
+def _continuation(vocab, prompt_ids, ids):
+    """The text of the generated `ids` as it follows the prompt: what decoding prompt and
+    continuation together adds to the prompt alone (a word vocabulary's spacing depends on
+    the token before)."""
+    head = vocab.decode(prompt_ids)
+    return vocab.decode(np.concatenate([prompt_ids, ids]))[len(head):]
 
 
 def _write(path, text):
