@@ -49,3 +49,30 @@ def test_small_and_strided_inputs_take_the_reference(monkeypatch):
         F.gelu(gu.randn(20, 10)[:, ::2])
         F.gelu(gu.randn(100))
     assert calls == [100]
+
+
+@pytest.mark.parametrize("layout", ["c", "batch_innermost"])
+def test_compiled_relu_backward_equals_the_reference(monkeypatch, layout):
+    """Also in the batch-innermost memory convolutions return (between two of them)."""
+    monkeypatch.setattr(kernels.switch, "MIN_SIZE", 0)
+    calls = []
+    mod = kernels.switch.load("compiled_activation")
+    monkeypatch.setattr(mod, "relu_backward",
+                        lambda *a, _fn=mod.relu_backward: calls.append(1) or _fn(*a))
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((6, 4, 5, 3)).astype(np.float32)
+    a[0, 0, 0, :] = [0.0, np.nan, -0.0]
+    w1 = rng.standard_normal((4, 4, 1, 1)).astype(np.float32)
+    w2 = rng.standard_normal((2, 4, 1, 1)).astype(np.float32)
+    out = []
+    for on in (True, False):
+        x = gu.tensor(a, requires_grad=True)
+        with kernels.use(on):
+            if layout == "c":
+                y = F.relu(x)
+                y.backward(gu.tensor(np.arange(y.numel(), dtype=np.float32).reshape(y.shape)))
+            else:
+                F.conv2d(F.relu(F.conv2d(x, gu.tensor(w1))), gu.tensor(w2)).sum().backward()
+        out.append(x.grad.numpy())
+    np.testing.assert_array_equal(out[0], out[1])
+    assert len(calls) == 1

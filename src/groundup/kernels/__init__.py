@@ -22,7 +22,10 @@ allows. What is compiled (each module's docstring gives what it measured):
                                 bit-identical (optim.py; plain SGD is one BLAS axpy)
     layer_norm_forward/backward LayerNormFn (normalization.py)
     gelu_forward/backward       GELUFn, exact erf form (activation.py)
+    relu_backward               ReLUFn's backward, threaded (activation.py)
     max_pool2d_forward/backward MaxPoolFn in 2-D: one pass each way (pool.py)
+    im2col, col2im              the tuned convolution's lowering and its transpose,
+                                threaded (conv.py)
     lstm_forward/backward_steps the LSTM's and the GRU's whole time loop, float32, each
     gru_forward/backward_steps  step's GEMM called from the compiled loop (recurrent.py)
 
@@ -31,7 +34,8 @@ process; `kernels.use(False)` (or `kernels.disabled()`) for a `with` block;
 `kernels.enabled()` says whether it is on.
 """
 
-from .activation import gelu_backward, gelu_forward
+from .activation import gelu_backward, gelu_forward, relu_backward
+from .conv import col2im, im2col
 from .normalization import layer_norm_backward, layer_norm_forward
 from .optim import adam_, prepare, sgd_
 from .pool import max_pool2d_backward, max_pool2d_forward, saved_by_kernel
@@ -43,7 +47,8 @@ from .recurrent import (
 )
 from .switch import available, disabled, enabled, use
 
-__all__ = ["available", "enabled", "use", "disabled", "prepare", "adam_", "sgd_",
+__all__ = ["available", "enabled", "use", "disabled", "prepare", "adam_", "sgd_", "im2col",
+           "col2im", "relu_backward",
            "layer_norm_forward", "layer_norm_backward", "gelu_forward", "gelu_backward",
            "max_pool2d_forward", "max_pool2d_backward", "saved_by_kernel",
            "lstm_forward_steps", "lstm_backward_steps", "gru_forward_steps",

@@ -33,3 +33,11 @@ def gelu_backward(dy, x, cdf, dx, c):
         xi = x[i]
         pdf = math.exp(-(xi * xi * half)) * xi * inv_sqrt_2pi
         dx[i] = (pdf + cdf[i]) * dy[i]
+
+
+@jit
+def relu_backward(dy, y, dx):
+    """dx = dy where y != 0, else 0 (y = max(x, 0) is 0 or positive, or NaN: NaN passes dy,
+    as PyTorch's threshold backward does)."""
+    for i in prange(y.size):
+        dx[i] = 0 if y[i] == 0 else dy[i]

@@ -43,6 +43,7 @@ import contextlib
 
 import numpy as np
 
+from .. import kernels
 from ..backend import cached_constant
 from .conv_blas import gemm
 from .image_layout import as_batch_last, batch_first_view
@@ -155,7 +156,8 @@ def _lower(x4, geo, plan, ones):
     X = np.empty((rows + ones, plan.count * geo.Wo * geo.N), x4.dtype)
     X6 = X[:rows].reshape(shape)
     count, Wo = plan.count, geo.Wo
-    for p, j, (q0, q1), (w0, w1), rows_, cols in _tiles(geo, plan):
+    tiles = () if kernels.im2col(x4, X6, geo, plan) else _tiles(geo, plan)  # compiled: done
+    for p, j, (q0, q1), (w0, w1), rows_, cols in tiles:
         block = X6[:, p, j]  # (C, count, Wo, N)
         if q1 > q0 and w1 > w0:
             block[:, q0:q1, w0:w1] = x4[:, rows_, cols]
@@ -241,6 +243,9 @@ def conv_input_grad(dy, w, geo):
     for i, start in enumerate(plan.starts):  # dX_i += W_i^T @ dy
         _gemm(wt[i], dyG, dX[:, :, start:start + L], accumulate=i > 0)
     dX6 = dX.reshape(shape)
+    dx = kernels.col2im(dX6, geo, plan)  # compiled and threaded, or None
+    if dx is not None:
+        return batch_first_view(dx)
     dx = np.zeros((C, geo.H, geo.W, geo.N), dy.dtype)
     for p, j, (q0, q1), (w0, w1), rows, cols in _tiles(geo, plan):  # col2im
         if q1 > q0 and w1 > w0:

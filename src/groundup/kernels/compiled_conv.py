@@ -1,0 +1,63 @@
+"""Compiled, threaded im2col and col2im for the tuned convolution core (ops/conv_tuned.py).
+
+The same copies as conv_tuned._lower and the same sums as conv_input_grad's col2im, in
+its batch-innermost layout: x (C, H, W, N), X6 (C, P, kw, count, Wo, N) with block p
+holding the input rows h = q*sh + offsets[p] - pt. Each thread takes whole rows of
+(Wo, N) values (im2col) or whole input rows (C, h) of dx (col2im: every value of dx is
+summed by the one thread that owns its row, so no two threads write the same place).
+"""
+
+from numba import prange
+
+from .switch import jit
+
+
+@jit
+def im2col(x, X6, offsets, sh, sw, dw, pt, pl):
+    """X6[c, p, j, q, wo, :] = x[c, q*sh + offsets[p] - pt, wo*sw + j*dw - pl, :], zero
+    where that falls outside x (the padding)."""
+    C, H, W, N = x.shape
+    P, KW, Q, WO = X6.shape[1], X6.shape[2], X6.shape[3], X6.shape[4]
+    for idx in prange(C * P * KW * Q):
+        q = idx % Q
+        r = idx // Q
+        j = r % KW
+        r = r // KW
+        p = r % P
+        c = r // P
+        h = q * sh + offsets[p] - pt
+        row = X6[c, p, j, q]
+        if h < 0 or h >= H:
+            row[:, :] = 0
+            continue
+        for wo in range(WO):
+            w = wo * sw + j * dw - pl
+            if w >= 0 and w < W:
+                row[wo, :] = x[c, h, w, :]
+            else:
+                row[wo, :] = 0
+
+
+@jit
+def col2im(dX6, dx, offsets, sh, sw, dw, pt, pl):
+    """dx[c, h, w, :] = sum of dX6[c, p, j, q, wo, :] over the blocks that read x[c, h, w]."""
+    C, H, W, N = dx.shape
+    P, KW, Q, WO = dX6.shape[1], dX6.shape[2], dX6.shape[3], dX6.shape[4]
+    for idx in prange(C * H):
+        c = idx // H
+        h = idx % H
+        out = dx[c, h]
+        out[:, :] = 0
+        for p in range(P):
+            t = h + pt - offsets[p]
+            if t < 0 or t % sh != 0 or t // sh >= Q:
+                continue
+            q = t // sh
+            for j in range(KW):
+                for wo in range(WO):
+                    w = wo * sw + j * dw - pl
+                    if w >= 0 and w < W:
+                        src = dX6[c, p, j, q, wo]
+                        dst = out[w]
+                        for n in range(N):
+                            dst[n] += src[n]
