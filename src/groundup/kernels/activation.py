@@ -95,14 +95,14 @@ def _memory_order(a):
     return t.reshape(-1) if t.flags.c_contiguous else None
 
 
-def relu_backward(dy, y):
-    """ReLUFn.backward: dx = dy * [y != 0] in one threaded pass; None when the reference
-    must run. dy and y may be in any one memory order (dx gets it too). (The forward stays
-    NumPy's maximum, one SIMD pass already.)"""
+def relu_backward(dy, y, out=None):
+    """ReLUFn.backward: dx = dy * [y != 0] in one threaded pass, into `out` when given (dy
+    itself for in place); None when the reference must run. dy and y may be in any one
+    memory order (dx gets it too). (The forward stays NumPy's maximum, one SIMD pass.)"""
     if type(dy) is not np.ndarray or type(y) is not np.ndarray or dy.dtype != y.dtype \
             or dy.strides != y.strides or dy.shape != y.shape or dy.size < switch.MIN_SIZE:
         return None
-    dx = np.empty_like(dy)  # keeps dy's memory order
+    dx = np.empty_like(dy) if out is None else out  # keeps dy's memory order
     flats = [_memory_order(a) for a in (dy, y, dx)]
     if any(f is None for f in flats) or dx.strides != dy.strides:
         return None

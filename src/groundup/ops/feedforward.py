@@ -10,6 +10,7 @@ dropout 0); otherwise they compose the ops.
 
 import math
 
+from .. import kernels
 from ..autograd import Function
 from ..backend import cached_constant
 from .activation_common import scalar_zero
@@ -69,7 +70,8 @@ class FeedForwardFn(Function):
             dw2 = dy2.T @ h
         if need_x or need_w1 or need_b1:
             dh = dy2 @ w2
-            dh *= h > 0
+            if kernels.relu_backward(dh, h, out=dh) is None:  # compiled: one threaded pass
+                dh *= h > 0
             if need_b1:
                 db1 = cached_constant(self.xp, "ones", N, dy.dtype) @ dh
             if need_w1:
