@@ -11,7 +11,8 @@ def test_train_capsnet_logs_and_draws(gu_main, tmp_path):
     assert "recon_weight 0.001" in out and "test accuracy" in out
     header = (tmp_path / "c" / "history.csv").read_text().splitlines()[0]
     assert "recon" in header and "val_accuracy" in header
-    for name in ("reconstructions", "perturbation", "curves", "confusion", "filters"):
+    for name in ("reconstructions", "perturbation", "curves", "confusion", "filters",
+                 "feature_maps", "errors"):
         path = tmp_path / "c" / f"{name}.png"
         with Image.open(path) as image:
             image.verify()

@@ -58,5 +58,5 @@ def test_train_moe_draws_the_expert_map_and_usage(tmp_path, monkeypatch):
         assert cli.main(["train", "moe", "--epochs", "3", "--out", str(tmp_path / "run"),
                          "--no-progress"]) == 0
     assert "experts.png" in printed.getvalue() and "expert_usage.png" in printed.getvalue()
-    for name in ("experts", "expert_usage", "curves"):
+    for name in ("experts", "expert_usage", "curves", "confusion"):
         assert (tmp_path / "run" / f"{name}.png").read_bytes().startswith(PNG), name

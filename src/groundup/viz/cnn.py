@@ -10,6 +10,7 @@ returns the path.
 """
 
 import math
+import textwrap
 
 import numpy as np
 
@@ -215,14 +216,16 @@ def plot_worst_errors(images, labels, probs, path, class_names=None, k=16, title
     shown = _as_images(a[worst])
     cols = math.ceil(math.sqrt(len(worst)))
     rows = math.ceil(len(worst) / cols)
-    fig = _figure((1.9 * cols, 1.9 * rows + 0.5))
+    heading = textwrap.fill(  # about 12 characters of 9-point text to the inch
+        title or f"the {len(worst)} worst of {len(wrong)} errors in {len(a)} images "
+        f"(true -> predicted ({confidence or 'probability'}))", width=max(30, 23 * cols))
+    fig = _figure((1.9 * cols, 1.9 * rows + 0.35 + 0.15 * heading.count("\n") + 0.15))
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, i, image in zip(axes, worst, shown, strict=False):
         _show(ax, image, "gray")
         ax.set_title(f"{names[y[i]]} -> {names[pred[i]]} ({p[i, pred[i]]:.2f})", fontsize=8)
     for ax in axes[len(worst):]:
         ax.set_visible(False)
-    fig.suptitle(title or f"the {len(worst)} worst of {len(wrong)} errors in {len(a)} images "
-                 f"(true -> predicted ({confidence or 'probability'}))", fontsize=9)
+    fig.suptitle(heading, fontsize=9)
     fig.tight_layout()
     return _save(fig, path, dpi)
