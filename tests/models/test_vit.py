@@ -33,7 +33,7 @@ def test_state_dict_names_and_round_trip(tmp_path):
     model = gu.models.build("vit", input_shape=[1, 8, 8], num_classes=10, width=16, layers=2,
                             heads=2, mlp=32)
     state = model.state_dict()
-    for name, shape in (("cls_token", (1, 1, 16)), ("patch_embed.weight", (16, 1, 2, 2)),
+    for name, shape in (("cls_token", (1, 1, 16)), ("patch_embed.weight", (16, 1, 4, 4)),
                         ("pos_embed.weight", (17, 16)), ("norm.weight", (16,)),
                         ("head.weight", (10, 16)),
                         ("encoder.layers.1.self_attn.in_proj_weight", (48, 16)),
@@ -64,6 +64,41 @@ def test_shift_moves_training_images_only():
     np.testing.assert_array_equal(model(x).numpy(), model(x).numpy())   # no shift in eval
     with pytest.raises(ValueError, match=r"shift must be an int in \[0, 8\)"):
         ViT(ViTConfig(shift=8))
+
+
+def test_overlap_lets_a_patch_token_see_its_neighbours_pixels():
+    """overlap 1: the 2x2 patch at the top left is embedded from a 4x4 window (zero padded),
+    so a pixel of the next patch moves its token; overlap 0 (kernel = stride) does not."""
+    x = gu.tensor(np.zeros((1, 1, 8, 8), np.float32))
+    nudged = x.numpy().copy()
+    nudged[0, 0, 0, 2] = 1.0                   # a pixel of patch (0, 1), next to patch (0, 0)
+    for overlap, kernel, moves in ((0, 2, False), (1, 4, True), (2, 6, True)):
+        gu.manual_seed(0)
+        model = ViT(ViTConfig(width=16, layers=1, heads=2, mlp=32, overlap=overlap))
+        assert model.patch_embed.weight.shape == (16, 1, kernel, kernel)
+        a = model.patch_embed(x).numpy()[0, :, 0, 0]
+        b = model.patch_embed(gu.tensor(nudged)).numpy()[0, :, 0, 0]
+        assert (not np.allclose(a, b)) == moves, overlap
+        assert model.tokens(x).shape == (1, 17, 16)
+    assert ViTConfig().overlap == 1
+    with pytest.raises(ValueError, match=r"overlap must be an int in \[0, patch_size 2\]"):
+        ViT(ViTConfig(overlap=3))
+
+
+def test_pool_picks_what_the_head_reads():
+    """pool "mean": the head reads the mean of the patch tokens; "cls": the class token."""
+    gu.manual_seed(0)
+    x = gu.randn(3, 1, 8, 8)
+    for pool in ("mean", "cls"):
+        model = ViT(ViTConfig(width=16, layers=1, heads=2, mlp=32, pool=pool)).eval()
+        with gu.no_grad():
+            z = model.norm(model.encoder(model.tokens(x))).numpy()     # (3, 17, 16)
+            read = z[:, 1:].mean(axis=1) if pool == "mean" else z[:, 0]
+            want = read @ model.head.weight.numpy().T + model.head.bias.numpy()
+            np.testing.assert_allclose(model(x).numpy(), want, rtol=1e-5, atol=1e-6)
+    assert ViTConfig().pool == "mean"
+    with pytest.raises(ValueError, match="pool must be one of cls, mean, got 'max'"):
+        ViT(ViTConfig(pool="max"))
 
 
 def test_bad_config_and_input_are_named():
