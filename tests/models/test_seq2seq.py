@@ -111,7 +111,8 @@ def test_beam_scores_at_least_as_well_as_greedy(trained):
     _, greedy = model.greedy(src)
     for k in (2, 4):
         tokens, beam = model.beam_search(src, beam_size=k)
-        assert np.all(beam >= greedy - 1e-9), (k, np.min(beam - greedy))
+        # (a tie is the same sequence scored in another batch shape: float32 rounding apart)
+        assert np.all(beam >= greedy - 1e-5 * np.abs(greedy).max()), (k, np.min(beam - greedy))
         # the score returned is the sequence's log-probability under the model
         dec_in = np.concatenate([np.full((len(src), 1), model.bos), tokens[:, :-1]], axis=1)
         with gu.no_grad():
