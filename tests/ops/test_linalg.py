@@ -256,3 +256,25 @@ def test_linear_output_is_c_contiguous():
     assert y.array.flags.c_contiguous
     x = gu.randn(8, 4).T  # a column-major input
     assert gu.nn.Linear(8, 16)(x).array.flags.c_contiguous
+
+
+def test_linear_weight_gradient_in_blocks_of_rows_calls_the_sink_per_block():
+    from groundup.ops.linalg import set_weight_grad_sink
+
+    rng = np.random.default_rng(0)
+    x = gu.tensor(rng.standard_normal((6, 4)))
+    w = gu.tensor(rng.standard_normal((5, 4)), requires_grad=True)
+    F = gu.nn.functional
+    F.linear(x, w).sum().backward()
+    whole = w.grad.numpy().copy()
+    w.grad = None
+    seen = []
+    set_weight_grad_sink(w, lambda lo, hi, block: seen.append((lo, hi, block.copy())), 2)
+    try:
+        F.linear(x, w).sum().backward()
+    finally:
+        set_weight_grad_sink(w, None, 0)
+    assert [(lo, hi) for lo, hi, _ in seen] == [(0, 2), (2, 4), (4, 5)]
+    assert np.allclose(w.grad.numpy(), whole, rtol=1e-12, atol=1e-12)
+    for lo, hi, block in seen:
+        assert np.array_equal(block, w.grad.numpy()[lo:hi])

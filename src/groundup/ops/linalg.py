@@ -12,6 +12,7 @@ both shapes.
 """
 
 import math
+import weakref
 
 import numpy as np
 
@@ -102,7 +103,9 @@ class LinearFn(Function):
     forward:   y = x2 @ W^T (+ b)           x2 = x as (N, in); W^T is a view (BLAS takes
                                             the transpose as a flag, no copy)
     backward:  dx = dy2 @ W                 (N, out) @ (out, in)
-               dW = dy2^T @ x2              (out, N) @ (N, in)
+               dW = dy2^T @ x2              (out, N) @ (N, in); in blocks of rows, each
+                                            handed on as written, when the weight has a
+                                            sink (set_weight_grad_sink)
                db = 1^T dy2                 column sums, as a GEMV with a ones vector
                each computed only when its input needs a gradient
     saved:     x and W (references, no copies)
@@ -126,8 +129,43 @@ class LinearFn(Function):
         if needs[0]:
             dx = (dy2 @ w).reshape(x.shape)
         if needs[1]:
-            dw = dy2.T @ _rows(x)
+            sink = _weight_grad_sinks.get(id(self.parents[1])) if _weight_grad_sinks else None
+            if sink is None:
+                dw = dy2.T @ _rows(x)
+            else:
+                dw = _blocked_weight_grad(self.xp, dy2, _rows(x), *sink[:2])
         return (dx, dw, db) if len(needs) == 3 else (dx, dw)
+
+
+_weight_grad_sinks = {}  # id(weight Tensor) -> (rows per block, sink, weakref to the weight)
+
+
+def set_weight_grad_sink(weight, sink, rows):
+    """Have LinearFn's backward compute dW of `weight` in blocks of `rows` rows.
+
+    After each block W.grad[lo:hi] is written, `sink(lo, hi, block)` is called (block is
+    that part of the gradient array backward returns), so a consumer can start on it
+    while the rest is computed (DistributedDataParallel starts its all-reduce).
+    sink=None removes it; so does the weight's end (only a weak reference is kept to it).
+    The result is the same as one GEMM's up to rounding order.
+    """
+    key = id(weight)
+    if sink is None:
+        _weight_grad_sinks.pop(key, None)
+    else:
+        gone = weakref.ref(weight, lambda _: _weight_grad_sinks.pop(key, None))
+        _weight_grad_sinks[key] = (max(1, int(rows)), sink, gone)
+
+
+def _blocked_weight_grad(xp, dy2, x2, rows, sink):
+    """dW = dy2^T @ x2, (out, N) @ (N, in), as GEMMs of `rows` rows of dW each."""
+    out = dy2.shape[1]
+    dw = xp.empty((out, x2.shape[1]), dtype=dy2.dtype)
+    for lo in range(0, out, rows):
+        hi = min(out, lo + rows)
+        xp.matmul(dy2[:, lo:hi].T, x2, out=dw[lo:hi])
+        sink(lo, hi, dw[lo:hi])
+    return dw
 
 
 class OuterFn(Function):

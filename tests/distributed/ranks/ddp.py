@@ -71,9 +71,11 @@ def same_on_every_rank(model):
     return worst
 
 
-def train_ddp(build, kind, opt_name, cap_mb=25):
+def train_ddp(build, kind, opt_name, cap_mb=25, block_bytes=None):
     model = build(seed=r)  # different weights on each rank: DDP starts from rank 0's
     ddp = DDP(model, bucket_cap_mb=cap_mb)
+    if block_bytes is not None:
+        ddp._reducer.block_bytes = block_bytes
     opt = OPTIMIZERS[opt_name](ddp.parameters())
     for s in range(STEPS):
         loss = loss_of(ddp, half(DATA[kind][s], r), half(LABELS[s], r))
@@ -123,6 +125,16 @@ for kind, build in [("mlp", mlp), ("cnn", cnn), ("bn", bn_net)]:
             d_state = max_diff(opt.state_dict(), ref_opt.state_dict())
             assert d_params < 1e-6 and d_state < 1e-6, (kind, opt_name, d_params, d_state)
             print(f"equal {kind} {opt_name} {d_params:.1e} {d_state:.1e}", flush=True)
+
+# weights whose gradients are sent in blocks of rows (from the second step) == one process
+for kind, build in [("mlp", mlp), ("cnn", cnn)]:
+    model, opt, ddp = train_ddp(build, kind, "adam", block_bytes=100)
+    assert any(b.rows for b in ddp._reducer.buckets)
+    if r == 0:
+        ref, ref_opt = train_alone(build, kind, "adam")
+        d_params = max_diff(model.state_dict(), ref.state_dict())
+        assert d_params < 1e-6, (kind, d_params)
+        print(f"blocks {kind} {d_params:.1e}", flush=True)
 
 # bucketed (one parameter per bucket) == one bucket
 a, _, ddp_small = train_ddp(mlp, "mlp", "adam", cap_mb=1e-6)

@@ -146,6 +146,33 @@ def test_two_ranks_equal_one_process_on_the_whole_batch():
             assert f"equal {kind} {opt}" in out, out
     assert "buckets 4 == 1" in out and "no_sync accumulates" in out
     assert "overlap start0 start1 start2 start3 input done" in out
+    assert "blocks mlp" in out and "blocks cnn" in out
+
+
+def test_after_the_first_pass_a_large_weight_is_sent_in_blocks_of_rows(group):
+    x, y = _data()
+    ref = _mlp()
+    ddp = DDP(_mlp())
+    ddp._reducer.block_bytes = 60  # Linear(5, 8).weight: 160 bytes, 3 rows of 20 a block
+    for model in (ref, ddp):
+        for _ in range(2):
+            model.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+    # in the order the gradients came: last layer's, first weight (in blocks), first bias
+    assert [(len(b.params), b.rows) for b in ddp._reducer.buckets] == [(2, 0), (1, 3), (1, 0)]
+    ddp._reducer.log = events = []
+    ddp.zero_grad()
+    F.cross_entropy(ddp(x), y).backward()
+    assert events == [("start", 0), ("start", 1, 0, 15), ("start", 1, 15, 30),
+                      ("start", 1, 30, 40), ("start", 2), ("done",)]
+    for p, q in zip(ddp.module.parameters(), ref.parameters()):
+        assert np.allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6, atol=1e-7)
+    ddp.zero_grad()
+    with ddp.no_sync():  # a gradient that accumulates goes whole
+        F.cross_entropy(ddp(x), y).backward()
+    ddp._reducer.log = events = []
+    F.cross_entropy(ddp(x), y).backward()
+    assert events == [("start", 0), ("start", 1), ("start", 2), ("done",)]
 
 
 def test_gradient_as_bucket_view_gives_the_same_gradients_without_a_copy(group):
@@ -159,3 +186,52 @@ def test_gradient_as_bucket_view_gives_the_same_gradients_without_a_copy(group):
             assert np.array_equal(p.grad.numpy(), q.grad.numpy())
     buffers = {id(b.buffer) for b in viewed._reducer.buckets}
     assert all(id(p.grad.array.base) in buffers for p in viewed.module.parameters())
+
+
+class _Twice(gu.nn.Module):
+    def __init__(self):
+        super().__init__()
+        gu.manual_seed(0)
+        self.a, self.b = gu.nn.Linear(5, 5), gu.nn.Linear(5, 3)
+
+    def forward(self, x):
+        return self.b(F.relu(self.a(F.relu(self.a(x)))))
+
+
+def test_a_weight_used_twice_sends_its_summed_gradient_whole(group):
+    x, y = _data()
+    ref, ddp = _Twice(), DDP(_Twice())
+    ddp._reducer.block_bytes = 40  # a.weight: 100 bytes, 2 rows of 20 a block
+    for _ in range(3):
+        for model in (ref, ddp):
+            model.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+        for p, q in zip(ddp.module.parameters(), ref.parameters()):
+            assert np.allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6, atol=1e-7)
+    assert any(b.rows for b in ddp._reducer.buckets)
+
+
+def test_autograd_grad_leaves_the_gradients_alone(group):
+    x, y = _data()
+    ddp = DDP(_mlp())
+    ddp._reducer.block_bytes = 60
+    for _ in range(2):
+        ddp.zero_grad()
+        F.cross_entropy(ddp(x), y).backward()
+    ddp.zero_grad()
+    weight = ddp.module[0].weight
+    (g,) = gu.autograd.grad(F.cross_entropy(ddp(x), y), [weight])
+    assert g.shape == weight.shape and all(p.grad is None for p in ddp.parameters())
+
+
+def test_the_weight_gradient_sinks_go_with_the_reducer(group):
+    from groundup.ops import linalg
+
+    x, y = _data()
+    before = len(linalg._weight_grad_sinks)
+    with DDP.attached(_mlp(), bucket_cap_mb=25) as ddp:
+        ddp._reducer.block_bytes = 60
+        for _ in range(2):
+            F.cross_entropy(ddp.module(x), y).backward()
+        assert len(linalg._weight_grad_sinks) == before + 1
+    assert len(linalg._weight_grad_sinks) == before

@@ -17,4 +17,5 @@ from .rbf import *  # noqa: F403
 from .recurrent import *  # noqa: F403
 from .recurrent_cells import *  # noqa: F403
 from .resample import *  # noqa: F403
+from .sync_batch_norm import *  # noqa: F403
 from .transformer import *  # noqa: F403
