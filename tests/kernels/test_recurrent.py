@@ -19,11 +19,12 @@ def every_size(monkeypatch):
 
 
 def _run(forward_compiled, backward_compiled, *, states=False, dtype=np.float32, seed=0,
-         T=6, B=3, **layer):
+         **layer):
     gu.manual_seed(seed)
     lstm = gu.nn.LSTM(5, 7, **layer).to(dtype)
     rng = np.random.default_rng(seed)
     batch_first = layer.get("batch_first", False)
+    T, B = 6, 3
     x = gu.tensor(rng.standard_normal((B, T, 5) if batch_first else (T, B, 5)) * 2,
                   dtype=dtype, requires_grad=True)
     D = 2 if layer.get("bidirectional") else 1
@@ -98,18 +99,21 @@ def test_exp_and_tanh_polynomials_are_within_a_few_ulp():
     np.testing.assert_allclose(s, ref, rtol=3e-7, atol=1e-30)
     # tanh(c) through the cell with i = 1, f = 0, o = 1, sigmoid(2 a_g) = (c + 1) / 2: h = tanh(c)
     c = np.linspace(-1, 1, 4001, dtype=np.float32) * 0.999
-    ones, zeros = np.ones_like(c), np.zeros_like(c)
-    state, h = np.zeros_like(c), np.empty_like(c)
-    mod._cell(ones, zeros, (c + 1) / 2, ones, state, h)
+    HB = c.size
+    gates = np.concatenate([np.ones(HB), np.zeros(HB), (c + 1) / 2, np.ones(HB)]).astype(
+        np.float32)
+    state, h = np.zeros(HB, np.float32), np.empty(HB, np.float32)
+    mod._cell(gates, state, h, HB)
     np.testing.assert_allclose(h, np.tanh(state.astype(np.float64)), rtol=4e-7, atol=1e-9)
 
 
 def _run_gru(forward_compiled, backward_compiled, *, states=False, dtype=np.float32, seed=0,
-             T=6, B=3, **layer):
+             **layer):
     gu.manual_seed(seed)
     gru = gu.nn.GRU(5, 7, **layer).to(dtype)
     rng = np.random.default_rng(seed)
     batch_first = layer.get("batch_first", False)
+    T, B = 6, 3
     x = gu.tensor(rng.standard_normal((B, T, 5) if batch_first else (T, B, 5)) * 2,
                   dtype=dtype, requires_grad=True)
     D = 2 if layer.get("bidirectional") else 1
@@ -135,14 +139,3 @@ def test_compiled_gru_loops_equal_the_reference(layer, states):
         got = _run_gru(fwd, bwd, states=states, **layer)
         for a, b in zip(got, ref):
             np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
-
-
-@pytest.mark.parametrize("run", [_run, _run_gru])
-@pytest.mark.parametrize("threads", [1, 2, 3])
-def test_the_batch_split_over_threads_changes_nothing(monkeypatch, run, threads):
-    """B = 27 columns in up to 3 runs of 9 (8 or more each), each on its own thread."""
-    monkeypatch.setattr(kernels.recurrent.threads, "get_num_threads", lambda: threads)
-    ref = run(False, False, states=True, T=5, B=27, bidirectional=True)
-    got = run(True, True, states=True, T=5, B=27, bidirectional=True)
-    for a, b in zip(got, ref):
-        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)

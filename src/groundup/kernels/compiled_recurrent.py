@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 from llvmlite import binding, ir
-from numba import prange, types
+from numba import types
 from numba.extending import intrinsic
 
 from .. import blas
@@ -38,7 +38,6 @@ _ROW, _N, _T = 101, 111, 112  # CblasRowMajor, CblasNoTrans, CblasTrans
 # fast-math without nnan/ninf: a NaN or inf in the data still shows in the results
 _FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
 _kernel = jit(parallel=False, fastmath=_FLAGS, error_model="numpy")
-_parallel = jit(parallel=True, fastmath=_FLAGS, error_model="numpy")
 _inline = jit(parallel=False, fastmath=_FLAGS, error_model="numpy", inline="always")
 
 _ONE = np.float32(1.0)
@@ -94,214 +93,172 @@ def _sigmoid_of_minus(s):
 
 
 @_kernel
-def _cell(si, sf, sg, so, c, h):
-    """One hidden row of an LSTM step over a run of columns (1-D views): c' = f c + i g,
-    h = o tanh(c') from the gates i, f, sigmoid(2 a_g), o."""
-    for b in range(c.size):
-        i, f, o = si[b], sf[b], so[b]
-        g = np.float32(2.0) * sg[b] - _ONE
-        cn = f * c[b] + i * g
-        c[b] = cn
-        h[b] = o * _tanhf(cn)
+def _cell(s, c, h, HB):
+    """c' = f c + i g, h = o tanh(c') from the gates s = [i; f; sigmoid(2 a_g); o]."""
+    for j in range(HB):
+        i, f, o = s[j], s[HB + j], s[3 * HB + j]
+        g = np.float32(2.0) * s[2 * HB + j] - _ONE
+        cn = f * c[j] + i * g
+        c[j] = cn
+        h[j] = o * _tanhf(cn)
 
 
 @_kernel
-def _cell_kept(si, sf, sg, so, c, h, F0, F1, F2, F3, F4, F5):
-    """_cell, and the backward's six factors of the row: F0 = g i(1-i), F1 = c f(1-f),
-    F2 = i (1-g^2), F3 = tanh(c') o(1-o), F4 = o (1-tanh(c')^2), F5 = f."""
-    for b in range(c.size):
-        i, f, o, sgb = si[b], sf[b], so[b], sg[b]
-        g = np.float32(2.0) * sgb - _ONE
-        cv = c[b]
+def _cell_kept(s, c, h, Fk, HB):
+    """_cell, and the backward's six factor blocks of the step into Fk (6HB,):
+    g i(1-i), c f(1-f), i (1-g^2), tanh(c') o(1-o), o (1-tanh(c')^2), f."""
+    for j in range(HB):
+        i, f, o = s[j], s[HB + j], s[3 * HB + j]
+        sg = s[2 * HB + j]
+        g = np.float32(2.0) * sg - _ONE
+        cv = c[j]
         cn = f * cv + i * g
         tc = _tanhf(cn)
-        c[b] = cn
-        h[b] = o * tc
-        F0[b] = g * i * (_ONE - i)
-        F1[b] = cv * f * (_ONE - f)
-        F2[b] = np.float32(4.0) * i * sgb * (_ONE - sgb)  # 1 - g^2 = 4 sg (1 - sg)
-        F3[b] = tc * o * (_ONE - o)
-        F4[b] = o * (_ONE - tc * tc)
-        F5[b] = f
+        c[j] = cn
+        h[j] = o * tc
+        Fk[j] = g * i * (_ONE - i)
+        Fk[HB + j] = cv * f * (_ONE - f)
+        Fk[2 * HB + j] = np.float32(4.0) * i * sg * (_ONE - sg)  # 1 - g^2 = 4 sg (1 - sg)
+        Fk[3 * HB + j] = tc * o * (_ONE - o)
+        Fk[4 * HB + j] = o * (_ONE - tc * tc)
+        Fk[5 * HB + j] = f
 
 
-@_inline
-def _columns(B, parts, p):
-    """Columns [b0, b1) of part p of `parts`."""
-    return p * B // parts, (p + 1) * B // parts
-
-
-@_parallel
-def lstm_forward_steps(Ws, Z, F, c, keep, parts):
+@_kernel
+def lstm_forward_steps(Ws, Z, F, c, keep):
     """The forward loop over T = Z.shape[1] - 1 steps (no projection, no frozen steps).
 
     Ws (4H, K): [W_hh | W_ih | b] with its rows scaled by -1 (i, f, o) and -2 (g);
     Z (K, T+1, B): the step inputs, h written into Z[:H, k+1]; c (H, B): the cell state,
     c0 in, c_T out; F (T, 6H, B): the backward's factors, written when `keep`.
-    The batch's columns are independent: `parts` threads each run the whole loop on a run
-    of them (their own GEMMs, with the BLAS on one thread).
     """
     G, K = Ws.shape
     H, T, B = G // 4, Z.shape[1] - 1, Z.shape[2]
+    HB = H * B
+    s = np.empty(G * B, np.float32)
+    h = np.empty(HB, np.float32)
+    c1 = c.reshape(-1)
     item = Z.itemsize
-    for p in prange(parts):
-        b0, b1 = _columns(B, parts, p)
-        nb = b1 - b0
-        s = np.empty((G, nb), np.float32)
-        for k in range(T):
-            _sgemm(_ROW, _N, _N, G, nb, K, np.float32(1.0), Ws.ctypes.data, K,
-                   Z.ctypes.data + (k * B + b0) * item, (T + 1) * B, np.float32(0.0),
-                   s.ctypes.data, nb)
-            _sigmoid_of_minus(s.reshape(-1))
-            for j in range(H):
-                si, sf, sg, so = s[j], s[H + j], s[2 * H + j], s[3 * H + j]
-                if keep:
-                    Fk = F[k]
-                    _cell_kept(si, sf, sg, so, c[j, b0:b1], Z[j, k + 1, b0:b1],
-                               Fk[j, b0:b1], Fk[H + j, b0:b1], Fk[2 * H + j, b0:b1],
-                               Fk[3 * H + j, b0:b1], Fk[4 * H + j, b0:b1],
-                               Fk[5 * H + j, b0:b1])
-                else:
-                    _cell(si, sf, sg, so, c[j, b0:b1], Z[j, k + 1, b0:b1])
+    for k in range(T):
+        _sgemm(_ROW, _N, _N, G, B, K, np.float32(1.0), Ws.ctypes.data, K,
+               Z.ctypes.data + k * B * item, (T + 1) * B, np.float32(0.0), s.ctypes.data, B)
+        _sigmoid_of_minus(s)
+        if keep:
+            _cell_kept(s, c1, h, F[k].reshape(-1), HB)
+        else:
+            _cell(s, c1, h, HB)
+        for j in range(H):
+            Z[j, k + 1, :] = h[j * B:(j + 1) * B]
 
 
 @_kernel
-def _cell_back(dh, F0, F1, F2, F3, F4, F5, dc, da_i, da_f, da_g, da_o):
-    """One hidden row of an LSTM step's backward over a run of columns: the gate
-    gradients, and dc <- dc_next."""
-    for b in range(dc.size):
-        dm = dh[b]
-        d = dc[b] + dm * F4[b]  # dc = dc_next + dm o (1 - tanh(c')^2)
-        da_i[b] = F0[b] * d
-        da_f[b] = F1[b] * d
-        da_g[b] = F2[b] * d
-        da_o[b] = dm * F3[b]
-        dc[b] = d * F5[b]
+def _step_back(dh, Fk, dc, da, HB):
+    """One step's gate gradients into da (4HB,) and dc <- dc_next (all flat)."""
+    for j in range(HB):
+        dm = dh[j]
+        d = dc[j] + dm * Fk[4 * HB + j]  # dc = dc_next + dm o (1 - tanh(c')^2)
+        da[j] = Fk[j] * d
+        da[HB + j] = Fk[HB + j] * d
+        da[2 * HB + j] = Fk[2 * HB + j] * d
+        da[3 * HB + j] = dm * Fk[3 * HB + j]
+        dc[j] = d * Fk[5 * HB + j]
 
 
-@_parallel
-def lstm_backward_steps(W, F, dY, dc, dA, parts):
+@_kernel
+def lstm_backward_steps(W, F, dY, dc, dA):
     """The backward loop (no projection, no frozen steps): for k = T-1 .. 0 the gate
     gradients of step k into dA[:, k] (dA (4H, T, B)), dc (H, B) carried from dc_T to
-    dc_0, and for k > 0 dY[k-1] += W_hh^T dA[:, k] (dY (T, H, B), W (4H, K) unscaled);
-    in `parts` runs of columns, as the forward."""
+    dc_0, and for k > 0 dY[k-1] += W_hh^T dA[:, k] (dY (T, H, B), W (4H, K) unscaled)."""
     G, K = W.shape
     T, B = F.shape[0], F.shape[2]
     H = G // 4
+    HB = H * B
+    da = np.empty(G * B, np.float32)
+    dc1 = dc.reshape(-1)
     item = W.itemsize
-    for p in prange(parts):
-        b0, b1 = _columns(B, parts, p)
-        nb = b1 - b0
-        for k in range(T - 1, -1, -1):
-            Fk, dh = F[k], dY[k]
-            for j in range(H):
-                _cell_back(dh[j, b0:b1], Fk[j, b0:b1], Fk[H + j, b0:b1],
-                           Fk[2 * H + j, b0:b1], Fk[3 * H + j, b0:b1], Fk[4 * H + j, b0:b1],
-                           Fk[5 * H + j, b0:b1], dc[j, b0:b1], dA[j, k, b0:b1],
-                           dA[H + j, k, b0:b1], dA[2 * H + j, k, b0:b1],
-                           dA[3 * H + j, k, b0:b1])
-            if k > 0:
-                _sgemm(_ROW, _T, _N, H, nb, G, np.float32(1.0), W.ctypes.data, K,
-                       dA.ctypes.data + (k * B + b0) * item, T * B, np.float32(1.0),
-                       dY.ctypes.data + ((k - 1) * H * B + b0) * item, B)
+    for k in range(T - 1, -1, -1):
+        _step_back(dY[k].reshape(-1), F[k].reshape(-1), dc1, da, HB)
+        for r in range(G):
+            dA[r, k, :] = da[r * B:(r + 1) * B]
+        if k > 0:
+            _sgemm(_ROW, _T, _N, H, B, G, np.float32(1.0), W.ctypes.data, K,
+                   dA.ctypes.data + k * B * item, T * B, np.float32(1.0),
+                   dY.ctypes.data + (k - 1) * H * B * item, B)
 
 
 @_kernel
-def _gru_row(sr, sz, sq, bq, xn, xr, xz, hp, hn):
-    """One hidden row of a GRU step over a run of columns (1-D views):
-    r, z = sigmoid(a), q = W_hn h + b_hn, n = tanh(n_x + r q), h' = n + z (h - n)."""
-    for b in range(hp.size):
-        r = _ONE / (_ONE + _expf(sr[b] + xr[b]))
-        z = _ONE / (_ONE + _expf(sz[b] + xz[b]))
-        n = _tanhf(xn[b] + r * (sq[b] + bq))
-        hn[b] = n + z * (hp[b] - n)
-
-
-@_kernel
-def _gru_row_kept(sr, sz, sq, bq, xn, xr, xz, hp, hn, F0, F1, F2, F3, F4):
-    """_gru_row, and the backward's five factors of the row: F0 = (1-z)(1-n^2),
-    F1 = F0 q r(1-r), F2 = (h-n) z(1-z), F3 = F0 r, F4 = z."""
-    for b in range(hp.size):
+def _gru_row(sr, sz, sq, bq, xn, xr, xz, hp, hn, Fk, j, H, keep):
+    """One hidden row j of a GRU step over the batch (1-D views of length B):
+    r, z = sigmoid(a), q = W_hn h + b_hn, n = tanh(n_x + r q), h' = n + z (h - n);
+    F's five blocks when `keep`."""
+    B = hp.size
+    for b in range(B):
         r = _ONE / (_ONE + _expf(sr[b] + xr[b]))
         z = _ONE / (_ONE + _expf(sz[b] + xz[b]))
         qb = sq[b] + bq
         n = _tanhf(xn[b] + r * qb)
         d = hp[b] - n
         hn[b] = n + z * d
-        fn = (_ONE - z) * (_ONE - n * n)
-        F0[b] = fn
-        F1[b] = fn * qb * r * (_ONE - r)
-        F2[b] = d * z * (_ONE - z)
-        F3[b] = fn * r
-        F4[b] = z
+        if keep:
+            fn = (_ONE - z) * (_ONE - n * n)
+            Fk[j, b] = fn
+            Fk[H + j, b] = fn * qb * r * (_ONE - r)
+            Fk[2 * H + j, b] = d * z * (_ONE - z)
+            Fk[3 * H + j, b] = fn * r
+            Fk[4 * H + j, b] = z
 
 
-@_parallel
-def gru_forward_steps(Whs, Gx, Z, F, b_hn, keep, parts):
+@_kernel
+def gru_forward_steps(Whs, Gx, Z, F, b_hn, keep):
     """The GRU's forward loop over T = Gx.shape[0] steps (no frozen steps).
 
     Whs (3H, H): W_hh with its r and z rows negated; Gx (T, 3H, B): the input side of every
     step, rows [n_x; -a_r_x; -a_z_x]; Z (K, T+1, B): h written into Z[:H, k+1];
-    b_hn (H,): b_hn (zeros without bias); F (T, 5H, B): the factors, written when `keep`;
-    in `parts` runs of columns, as the LSTM's.
+    b_hn (H,): b_hn (zeros without bias); F (T, 5H, B): the factors, written when `keep`.
     """
     G, H = Whs.shape
     T, B = Gx.shape[0], Gx.shape[2]
+    s = np.empty((G, B), np.float32)
     item = Z.itemsize
-    for p in prange(parts):
-        b0, b1 = _columns(B, parts, p)
-        nb = b1 - b0
-        s = np.empty((G, nb), np.float32)
-        for k in range(T):
-            _sgemm(_ROW, _N, _N, G, nb, H, np.float32(1.0), Whs.ctypes.data, H,
-                   Z.ctypes.data + (k * B + b0) * item, (T + 1) * B, np.float32(0.0),
-                   s.ctypes.data, nb)
-            Gk = Gx[k]
-            for j in range(H):
-                args = (s[j], s[H + j], s[2 * H + j], b_hn[j], Gk[j, b0:b1], Gk[H + j, b0:b1],
-                        Gk[2 * H + j, b0:b1], Z[j, k, b0:b1], Z[j, k + 1, b0:b1])
-                if keep:
-                    Fk = F[k]
-                    _gru_row_kept(*args, Fk[j, b0:b1], Fk[H + j, b0:b1], Fk[2 * H + j, b0:b1],
-                                  Fk[3 * H + j, b0:b1], Fk[4 * H + j, b0:b1])
-                else:
-                    _gru_row(*args)
+    for k in range(T):
+        _sgemm(_ROW, _N, _N, G, B, H, np.float32(1.0), Whs.ctypes.data, H,
+               Z.ctypes.data + k * B * item, (T + 1) * B, np.float32(0.0), s.ctypes.data, B)
+        Gk = Gx[k]
+        Fk = F[k]
+        for j in range(H):
+            _gru_row(s[j], s[H + j], s[2 * H + j], b_hn[j], Gk[j], Gk[H + j], Gk[2 * H + j],
+                     Z[j, k], Z[j, k + 1], Fk, j, H, keep)
 
 
 @_kernel
-def _gru_row_back(dh, F0, F1, F2, F3, F4, da_n, da_r, da_z, dq, dprev, carry):
-    """One hidden row of a GRU step's backward: [da_n; da_r; da_z; dq] = F * dh' and,
-    when `carry`, dprev += dh' z."""
-    for b in range(dh.size):
-        d = dh[b]
-        da_n[b] = F0[b] * d
-        da_r[b] = F1[b] * d
-        da_z[b] = F2[b] * d
-        dq[b] = F3[b] * d
+def _gru_step_back(dh, Fk, da, dprev, HB, carry):
+    """da (4HB,) = [Fn; Fr; Fz; Fq] * dh' and, when `carry`, dprev += dh' z (flat)."""
+    for j in range(HB):
+        d = dh[j]
+        da[j] = Fk[j] * d
+        da[HB + j] = Fk[HB + j] * d
+        da[2 * HB + j] = Fk[2 * HB + j] * d
+        da[3 * HB + j] = Fk[3 * HB + j] * d
         if carry:
-            dprev[b] += d * F4[b]
+            dprev[j] += d * Fk[4 * HB + j]
 
 
-@_parallel
-def gru_backward_steps(w_hh, F, dY, dA, parts):
+@_kernel
+def gru_backward_steps(w_hh, F, dY, dA):
     """The GRU's backward loop (no frozen steps): for k = T-1 .. 0, dA[:, k] =
     [da_n; da_r; da_z; dq] (dA (4H, T, B)), and for k > 0
-    dY[k-1] += dh' z + W_hh^T [da_r; da_z; dq] (dY (T, H, B), w_hh (3H, H));
-    in `parts` runs of columns."""
+    dY[k-1] += dh' z + W_hh^T [da_r; da_z; dq] (dY (T, H, B), w_hh (3H, H))."""
     G, H = w_hh.shape
     T, B = F.shape[0], F.shape[2]
+    HB = H * B
+    da = np.empty(4 * HB, np.float32)
     item = w_hh.itemsize
-    for p in prange(parts):
-        b0, b1 = _columns(B, parts, p)
-        nb = b1 - b0
-        for k in range(T - 1, -1, -1):
-            Fk, dh, dprev = F[k], dY[k], dY[max(k - 1, 0)]
-            for j in range(H):
-                _gru_row_back(dh[j, b0:b1], Fk[j, b0:b1], Fk[H + j, b0:b1],
-                              Fk[2 * H + j, b0:b1], Fk[3 * H + j, b0:b1], Fk[4 * H + j, b0:b1],
-                              dA[j, k, b0:b1], dA[H + j, k, b0:b1], dA[2 * H + j, k, b0:b1],
-                              dA[3 * H + j, k, b0:b1], dprev[j, b0:b1], k > 0)
-            if k > 0:
-                _sgemm(_ROW, _T, _N, H, nb, G, np.float32(1.0), w_hh.ctypes.data, H,
-                       dA.ctypes.data + (H * T * B + k * B + b0) * item, T * B,
-                       np.float32(1.0), dY.ctypes.data + ((k - 1) * H * B + b0) * item, B)
+    for k in range(T - 1, -1, -1):
+        _gru_step_back(dY[k].reshape(-1), F[k].reshape(-1), da, dY[max(k - 1, 0)].reshape(-1),
+                       HB, k > 0)
+        for r in range(4 * H):
+            dA[r, k, :] = da[r * B:(r + 1) * B]
+        if k > 0:
+            _sgemm(_ROW, _T, _N, H, B, G, np.float32(1.0), w_hh.ctypes.data, H,
+                   dA.ctypes.data + (H * T * B + k * B) * item, T * B, np.float32(1.0),
+                   dY.ctypes.data + (k - 1) * HB * item, B)

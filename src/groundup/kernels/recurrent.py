@@ -15,7 +15,7 @@ hidden 128, Adam; 1 thread, a shared 2-core machine): the forward loop 8-10 ms -
 
 import numpy as np
 
-from .. import blas, threads
+from .. import blas
 from . import switch
 
 __all__ = ["lstm_forward_steps", "lstm_backward_steps", "gru_forward_steps",
@@ -33,40 +33,19 @@ def _module(size, *arrays):
     return switch.load("compiled_recurrent")
 
 
-# Each part of the batch's columns is worth a thread from this many columns on (the
-# step's GEMMs get thinner with fewer)
-_COLUMNS_PER_PART = 8
-
-
-def _run(kernel, B, *args):
-    """kernel(*args, parts): the batch's columns in parts, one thread each, the BLAS on one
-    thread meanwhile (each part calls it on its own); True if done."""
-    n = threads.get_num_threads()
-    parts = max(1, min(n, B // _COLUMNS_PER_PART))
-    blas_threads = None
-    if parts > 1:
-        switch.set_threads()
-        blas_threads = blas.get_num_threads()
-        blas.set_num_threads(1)
-    try:
-        kernel(*args, parts)
-    except Exception as e:  # pragma: no cover - a numba failure falls back, once
-        switch.failed(e)
-        return False
-    finally:
-        if blas_threads is not None:
-            blas.set_num_threads(blas_threads)
-    return True
-
-
 def lstm_forward_steps(Ws, Z, F, c, keep):
     """Run lstm_forward's loop (see compiled_recurrent.lstm_forward_steps); True if done."""
     mod = _module(Ws.shape[0] * Z.shape[1] * Z.shape[2], Ws, Z, c,
                   *(() if F is None else (F,)))
     if mod is None:
         return False
-    return _run(mod.lstm_forward_steps, Z.shape[2], Ws, Z,
-                F if keep else np.empty((1, 1, 1), np.float32), c, keep)
+    try:
+        mod.lstm_forward_steps(Ws, Z, F if keep else np.empty((1, 1, 1), np.float32), c,
+                               keep)
+    except Exception as e:  # pragma: no cover - a numba failure falls back, once
+        switch.failed(e)
+        return False
+    return True
 
 
 def lstm_backward_steps(W, F, dY, dc, dA):
@@ -75,7 +54,12 @@ def lstm_backward_steps(W, F, dY, dc, dA):
     mod = _module(dA.size, W, F, dY, dc, dA)
     if mod is None:
         return False
-    return _run(mod.lstm_backward_steps, F.shape[2], W, F, dY, dc, dA)
+    try:
+        mod.lstm_backward_steps(W, F, dY, dc, dA)
+    except Exception as e:  # pragma: no cover
+        switch.failed(e)
+        return False
+    return True
 
 
 def gru_forward_steps(Whs, Gx, Z, F, b_hn, keep):
@@ -86,8 +70,13 @@ def gru_forward_steps(Whs, Gx, Z, F, b_hn, keep):
     mod = _module(Gx.size, Whs, Gx, Z, b, *(() if F is None else (F,)))
     if mod is None:
         return False
-    return _run(mod.gru_forward_steps, Z.shape[2], Whs, Gx, Z,
-                F if keep else np.empty((1, 1, 1), np.float32), b, keep)
+    try:
+        mod.gru_forward_steps(Whs, Gx, Z, F if keep else np.empty((1, 1, 1), np.float32), b,
+                              keep)
+    except Exception as e:  # pragma: no cover
+        switch.failed(e)
+        return False
+    return True
 
 
 def gru_backward_steps(w_hh, F, dY, dA):
@@ -96,4 +85,9 @@ def gru_backward_steps(w_hh, F, dY, dA):
     mod = _module(dA.size, w_hh, F, dY, dA)
     if mod is None:
         return False
-    return _run(mod.gru_backward_steps, F.shape[2], w_hh, F, dY, dA)
+    try:
+        mod.gru_backward_steps(w_hh, F, dY, dA)
+    except Exception as e:  # pragma: no cover
+        switch.failed(e)
+        return False
+    return True
