@@ -187,25 +187,25 @@ def lstm_backward_steps(W, F, dY, dc, dA):
 
 
 @_kernel
-def _gru_row(sr, sz, sq, bq, xn, xr, xz, hp, hn, Fk, j, H, keep):
-    """One hidden row j of a GRU step over the batch (1-D views of length B):
-    r, z = sigmoid(a), q = W_hn h + b_hn, n = tanh(n_x + r q), h' = n + z (h - n);
-    F's five blocks when `keep`."""
-    B = hp.size
-    for b in range(B):
-        r = _ONE / (_ONE + _expf(sr[b] + xr[b]))
-        z = _ONE / (_ONE + _expf(sz[b] + xz[b]))
-        qb = sq[b] + bq
-        n = _tanhf(xn[b] + r * qb)
-        d = hp[b] - n
-        hn[b] = n + z * d
+def _gru_cell(s, gx, bq, hp, hn, Fk, HB, keep):
+    """One GRU step over flat (H*B) blocks: s = [-a_r_h; -a_z_h; W_hn h] (3HB,) from the
+    GEMM, gx = [n_x; -a_r_x; -a_z_x] (3HB,), bq (HB,) b_hn per row, hp the previous h:
+    r, z = sigmoid(a), q = W_hn h + b_hn, n = tanh(n_x + r q), h' = n + z (h - n) into hn;
+    F's five blocks into Fk (5HB,) when `keep`."""
+    for j in range(HB):
+        r = _ONE / (_ONE + _expf(s[j] + gx[HB + j]))
+        z = _ONE / (_ONE + _expf(s[HB + j] + gx[2 * HB + j]))
+        q = s[2 * HB + j] + bq[j]
+        n = _tanhf(gx[j] + r * q)
+        d = hp[j] - n
+        hn[j] = n + z * d
         if keep:
             fn = (_ONE - z) * (_ONE - n * n)
-            Fk[j, b] = fn
-            Fk[H + j, b] = fn * qb * r * (_ONE - r)
-            Fk[2 * H + j, b] = d * z * (_ONE - z)
-            Fk[3 * H + j, b] = fn * r
-            Fk[4 * H + j, b] = z
+            Fk[j] = fn
+            Fk[HB + j] = fn * q * r * (_ONE - r)
+            Fk[2 * HB + j] = d * z * (_ONE - z)
+            Fk[3 * HB + j] = fn * r
+            Fk[4 * HB + j] = z
 
 
 @_kernel
@@ -218,16 +218,22 @@ def gru_forward_steps(Whs, Gx, Z, F, b_hn, keep):
     """
     G, H = Whs.shape
     T, B = Gx.shape[0], Gx.shape[2]
-    s = np.empty((G, B), np.float32)
+    HB = H * B
+    s = np.empty(G * B, np.float32)
+    bq = np.empty(HB, np.float32)
+    h = np.empty(HB, np.float32)
+    hn = np.empty(HB, np.float32)
+    for j in range(H):
+        bq[j * B:(j + 1) * B] = b_hn[j]
+        h[j * B:(j + 1) * B] = Z[j, 0, :]
     item = Z.itemsize
     for k in range(T):
         _sgemm(_ROW, _N, _N, G, B, H, np.float32(1.0), Whs.ctypes.data, H,
                Z.ctypes.data + k * B * item, (T + 1) * B, np.float32(0.0), s.ctypes.data, B)
-        Gk = Gx[k]
-        Fk = F[k]
+        _gru_cell(s, Gx[k].reshape(-1), bq, h, hn, F[k].reshape(-1) if keep else h, HB, keep)
         for j in range(H):
-            _gru_row(s[j], s[H + j], s[2 * H + j], b_hn[j], Gk[j], Gk[H + j], Gk[2 * H + j],
-                     Z[j, k], Z[j, k + 1], Fk, j, H, keep)
+            Z[j, k + 1, :] = hn[j * B:(j + 1) * B]
+        h, hn = hn, h
 
 
 @_kernel
