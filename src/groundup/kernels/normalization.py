@@ -72,6 +72,8 @@ def layer_norm_backward(ctx, dy):
     if not needs[0]:
         return None
     M, D = xc.shape
+    if type(dy) is np.ndarray and not dy.flags.c_contiguous:
+        dy = np.ascontiguousarray(dy)  # (a broadcast one from a mean, say): one copy
     mod = _module(dy.size, dy, xc, rstd, *(() if w is None else (w,)))
     if mod is None or dy.size == 0:
         return None
