@@ -20,7 +20,7 @@ def _module(size, dtype):
         return None
     mod = switch.load("compiled_conv")
     if mod is not None:
-        switch.set_threads()
+        switch.set_threads(size)
     return mod
 
 

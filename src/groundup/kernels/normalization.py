@@ -34,7 +34,7 @@ def _module(size, *arrays):
         return None
     mod = switch.load("compiled_normalization")
     if mod is not None:
-        switch.set_threads()
+        switch.set_threads(3 * size)
     return mod
 
 

@@ -55,7 +55,7 @@ def _compiled(p, arrays):
     mod = switch.load("compiled_optim")
     if mod is None:
         return None, None
-    switch.set_threads()
+    switch.set_threads(4 * p.size)
     return mod, flat
 
 

@@ -159,9 +159,26 @@ def failed(error):
         _warn(f"a compiled kernel failed ({error!r}); using NumPy from now on")
 
 
-def set_threads():
-    """Give numba the thread count of groundup's policy (threads.py), in this thread."""
+# A kernel's work (elements times a rough cost per element, see set_threads) below which
+# it runs on one thread. Waking numba's sleeping threads (OMP_WAIT_POLICY=PASSIVE, see
+# _start_numba) measured 35-70 us on the 2-vCPU reference machine, more than a second
+# thread wins back on arrays of up to a few hundred thousand elements: ReLU's backward on
+# 51,200 elements took 7 us on 1 thread and 79 us on 2, on 200,704 elements 53 and 97 us,
+# on 1,048,576 elements 452 and 299 us. GROUNDUP_FAST_PARALLEL_MIN overrides it.
+try:
+    PARALLEL_MIN = max(0, int(os.environ.get("GROUNDUP_FAST_PARALLEL_MIN", str(1 << 19))))
+except ValueError:
+    PARALLEL_MIN = 1 << 19
+
+
+def set_threads(work=None):
+    """Give numba the thread count of groundup's policy (threads.py), in this thread; one
+    thread for a kernel whose `work` (its elements times a rough cost per element: 1 for a
+    pass of loads and stores, a few for exp, erf or an optimizer update) is below
+    PARALLEL_MIN."""
     n = threads.get_num_threads()
+    if work is not None and work < PARALLEL_MIN:
+        n = 1
     if getattr(_local, "n", None) != n:
         import numba
 
