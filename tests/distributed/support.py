@@ -16,6 +16,20 @@ needs_mpi = pytest.mark.skipif(
     reason='mpi4py / mpiexec not installed: pip install "groundup[mpi]" (CI installs it)')
 
 
+def alone_in_a_group(monkeypatch):
+    """A generator for fixtures: a process group of one (not started by mpiexec) for the
+    test, destroyed after it."""
+    import groundup.distributed as dist
+
+    for name in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    dist.init_process_group("mpi")
+    yield
+    dist.destroy_process_group()
+
+
 def rank_env(**extra):
     """The environment of a run: one thread per rank, the repository's sources first."""
     env = dict(os.environ)

@@ -6,18 +6,12 @@ import pytest
 import groundup as gu
 import groundup.distributed as dist
 
-from .support import needs_mpi, run_ranks
+from .support import alone_in_a_group, needs_mpi, run_ranks
 
 
 @pytest.fixture(autouse=True)
 def alone(monkeypatch):
-    for name in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK"):
-        monkeypatch.delenv(name, raising=False)
-    if dist.is_initialized():
-        dist.destroy_process_group()
-    dist.init_process_group("mpi")
-    yield
-    dist.destroy_process_group()
+    yield from alone_in_a_group(monkeypatch)
 
 
 @pytest.mark.parametrize("op", ["SUM", "AVG", "MAX", "MIN", "PRODUCT"])

@@ -18,32 +18,30 @@ def every_size(monkeypatch):
     monkeypatch.setattr(kernels.switch, "MIN_SIZE", 0)
 
 
-def _run(forward_compiled, backward_compiled, *, states=False, dtype=np.float32, seed=0,
-         **layer):
+def _run(forward_compiled, backward_compiled, *, cell="LSTM", states=False, dtype=np.float32,
+         seed=0, **layer):
+    """Outputs, final states and every gradient of a small LSTM or GRU layer, its forward
+    and backward each run compiled or not."""
     gu.manual_seed(seed)
-    lstm = gu.nn.LSTM(5, 7, **layer).to(dtype)
+    rnn = getattr(gu.nn, cell)(5, 7, **layer).to(dtype)
     rng = np.random.default_rng(seed)
     batch_first = layer.get("batch_first", False)
     T, B = 6, 3
     x = gu.tensor(rng.standard_normal((B, T, 5) if batch_first else (T, B, 5)) * 2,
                   dtype=dtype, requires_grad=True)
-    D = 2 if layer.get("bidirectional") else 1
-    L = layer.get("num_layers", 1)
-    hx = None
-    if states:
-        hx = tuple(gu.tensor(rng.standard_normal((D * L, B, 7)), dtype=dtype,
-                             requires_grad=True) for _ in range(2))
+    rows = (2 if layer.get("bidirectional") else 1) * layer.get("num_layers", 1)
+    given = [gu.tensor(rng.standard_normal((rows, B, 7)), dtype=dtype, requires_grad=True)
+             for _ in range(2 if cell == "LSTM" else 1)] if states else []
     with kernels.use(forward_compiled):
-        y, (h, c) = lstm(x, hx)
-    dy = rng.standard_normal(y.shape)
-    loss = (y * gu.tensor(dy, dtype=dtype)).sum() + (h * h).sum() + (c * 0.5).sum()
+        y, final = rnn(x, (tuple(given) if cell == "LSTM" else given[0]) if states else None)
+    final = list(final) if cell == "LSTM" else [final]
+    loss = (y * gu.tensor(rng.standard_normal(y.shape), dtype=dtype)).sum()
+    for s, scale in zip(final, (1.0, 0.5)):
+        loss = loss + (s * s * scale).sum()
     with kernels.use(backward_compiled):
         loss.backward()
-    out = [y.numpy(), h.numpy(), c.numpy(), x.grad.numpy()]
-    out += [p.grad.numpy() for p in lstm.parameters()]
-    if states:
-        out += [s.grad.numpy() for s in hx]
-    return out
+    out = [y.numpy()] + [s.numpy() for s in final] + [x.grad.numpy()]
+    return out + [p.grad.numpy() for p in rnn.parameters()] + [s.grad.numpy() for s in given]
 
 
 @pytest.mark.parametrize("layer", [
@@ -70,10 +68,10 @@ def test_the_compiled_loops_run_and_leave_float64_to_the_reference(monkeypatch):
     calls.clear()
     _run(True, True, dtype=np.float64)
     assert calls == []
-    _run_gru(True, True)
+    _run(True, True, cell="GRU")
     assert calls == ["gru_forward_steps", "gru_backward_steps"]
     calls.clear()
-    _run_gru(True, True, dtype=np.float64)
+    _run(True, True, cell="GRU", dtype=np.float64)
     assert calls == []
 
 
@@ -107,35 +105,12 @@ def test_exp_and_tanh_polynomials_are_within_a_few_ulp():
     np.testing.assert_allclose(h, np.tanh(state.astype(np.float64)), rtol=4e-7, atol=1e-9)
 
 
-def _run_gru(forward_compiled, backward_compiled, *, states=False, dtype=np.float32, seed=0,
-             **layer):
-    gu.manual_seed(seed)
-    gru = gu.nn.GRU(5, 7, **layer).to(dtype)
-    rng = np.random.default_rng(seed)
-    batch_first = layer.get("batch_first", False)
-    T, B = 6, 3
-    x = gu.tensor(rng.standard_normal((B, T, 5) if batch_first else (T, B, 5)) * 2,
-                  dtype=dtype, requires_grad=True)
-    D = 2 if layer.get("bidirectional") else 1
-    h0 = None
-    if states:
-        h0 = gu.tensor(rng.standard_normal((D * layer.get("num_layers", 1), B, 7)),
-                       dtype=dtype, requires_grad=True)
-    with kernels.use(forward_compiled):
-        y, h = gru(x, h0)
-    loss = (y * gu.tensor(rng.standard_normal(y.shape), dtype=dtype)).sum() + (h * h).sum()
-    with kernels.use(backward_compiled):
-        loss.backward()
-    out = [y.numpy(), h.numpy(), x.grad.numpy()] + [p.grad.numpy() for p in gru.parameters()]
-    return out + ([h0.grad.numpy()] if states else [])
-
-
 @pytest.mark.parametrize("layer", [
     {}, {"batch_first": True}, {"bidirectional": True}, {"num_layers": 2}, {"bias": False}])
 @pytest.mark.parametrize("states", [False, True])
 def test_compiled_gru_loops_equal_the_reference(layer, states):
-    ref = _run_gru(False, False, states=states, **layer)
+    ref = _run(False, False, cell="GRU", states=states, **layer)
     for fwd, bwd in [(True, True), (True, False), (False, True)]:
-        got = _run_gru(fwd, bwd, states=states, **layer)
+        got = _run(fwd, bwd, cell="GRU", states=states, **layer)
         for a, b in zip(got, ref):
             np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)

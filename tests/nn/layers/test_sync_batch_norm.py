@@ -5,19 +5,12 @@ import numpy as np
 import pytest
 
 import groundup as gu
-import groundup.distributed as dist
-from tests.distributed.support import needs_mpi, run_ranks
+from tests.distributed.support import alone_in_a_group, needs_mpi, run_ranks
 
 
 @pytest.fixture
 def group(monkeypatch):
-    for name in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK"):
-        monkeypatch.delenv(name, raising=False)
-    if dist.is_initialized():
-        dist.destroy_process_group()
-    dist.init_process_group("mpi")
-    yield
-    dist.destroy_process_group()
+    yield from alone_in_a_group(monkeypatch)
 
 
 @pytest.mark.parametrize("grouped", [False, True])

@@ -8,20 +8,14 @@ import groundup as gu
 import groundup.distributed as dist
 from groundup.autograd import gradients
 from groundup.nn.parallel import DistributedDataParallel as DDP
-from tests.distributed.support import needs_mpi, run_ranks
+from tests.distributed.support import alone_in_a_group, needs_mpi, run_ranks
 
 F = gu.nn.functional
 
 
 @pytest.fixture
 def group(monkeypatch):
-    for name in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK"):
-        monkeypatch.delenv(name, raising=False)
-    if dist.is_initialized():
-        dist.destroy_process_group()
-    dist.init_process_group("mpi")
-    yield
-    dist.destroy_process_group()
+    yield from alone_in_a_group(monkeypatch)
 
 
 def _mlp(seed=0):
