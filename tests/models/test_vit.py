@@ -131,3 +131,23 @@ def test_learns_digits():
     with gu.no_grad():
         accuracy = (model(gu.tensor(X[test])).numpy().argmax(1) == y[test]).mean()
     assert accuracy > 0.75, accuracy
+
+
+def test_a_checkpoint_saved_before_overlap_and_pool_loads_as_it_was_built(tmp_path):
+    """Its config has neither field: the model is rebuilt with the paper's patches and the
+    class token's head, as it was trained."""
+    from groundup.models import registry
+
+    old = registry.build("vit", input_shape=[1, 8, 8], num_classes=10, overlap=0, pool="cls")
+    path = str(tmp_path / "old.safetensors")
+    registry.save(old, path)
+    meta = gu.io.load_metadata(path)
+    del meta["config"]["overlap"], meta["config"]["pool"]
+    gu.io.save(old.state_dict(), path, metadata=meta)
+    model = registry.load(path)
+    assert (model.config.overlap, model.config.pool) == (0, "cls")
+    x = gu.randn(2, 1, 8, 8)
+    old.eval()
+    np.testing.assert_allclose(model(x).numpy(), old(x).numpy(), rtol=1e-6)
+    new = registry.build("vit", input_shape=[1, 8, 8], num_classes=10)
+    assert (new.config.overlap, new.config.pool) == (1, "mean")  # new models: the defaults

@@ -52,6 +52,9 @@ class ModelSpec:
     options: dict = field(default_factory=dict)
     # what `groundup train` does with it: "classify", or another task of commands/tasks.py
     task: str = "classify"
+    # config values that a checkpoint saved before a field existed stands for (its model
+    # was built the old way): {"overlap": 0} for a ViT saved before overlapping patches
+    saved_defaults: dict = field(default_factory=dict)
 
 
 MODELS = {
@@ -122,6 +125,7 @@ MODELS = {
         "vit", ViT, ViTConfig,
         "vision Transformer (Dosovitskiy et al. 2021): patches, class token, pre-norm encoder",
         data_fields={"input_shape": "input_shape", "num_classes": "classes"},
+        saved_defaults={"overlap": 0, "pool": "cls"},
     ),
     "seq2seq": ModelSpec(
         "seq2seq", Seq2Seq, Seq2SeqConfig,
@@ -212,7 +216,8 @@ def from_metadata(meta, path="checkpoint"):
     """Build (untrained) the zoo model described by checkpoint metadata."""
     if not isinstance(meta, dict) or "model" not in meta or "config" not in meta:
         raise ValueError(f"{path}: no zoo model metadata (model name and config) in this file")
-    return build(meta["model"], **meta["config"])
+    spec = get(meta["model"])
+    return build(meta["model"], **{**spec.saved_defaults, **meta["config"]})
 
 
 def load(path):
