@@ -11,40 +11,11 @@
 Needs matplotlib.
 """
 
-import contextlib
-import io
-import os
-import pathlib
-import re
-import shutil
-import tempfile
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-DOCS = pathlib.Path(__file__).resolve().parents[1]
-IMAGES = DOCS / "images"
-TUTORIAL = DOCS / "05-attention.md"
+from tutorial import draw
 
 
 def main():
-    from groundup import kernels
-
-    code = re.findall(r"^```python\n(.*?)^```", TUTORIAL.read_text(), re.S | re.M)
-    here = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chdir(tmp)
-        try:
-            namespace = {"__name__": "__docs__"}
-            with contextlib.redirect_stdout(io.StringIO()), kernels.disabled():
-                for block in code:
-                    exec(compile(block, str(TUTORIAL), "exec"), namespace)
-        finally:
-            os.chdir(here)
-        IMAGES.mkdir(exist_ok=True)
-        shutil.copyfile(os.path.join(tmp, "attention.png"), IMAGES / "attention-map.png")
-    print(IMAGES / "attention-map.png")
+    draw("05-attention.md", {"attention.png": "attention-map.png"})
 
 
 if __name__ == "__main__":

@@ -16,45 +16,14 @@ ones copied here, so each figure is exactly what a reader running the tutorial g
 Needs matplotlib.
 """
 
-import contextlib
-import io
-import os
-import pathlib
-import re
-import shutil
-import tempfile
+from tutorial import draw
 
-DOCS = pathlib.Path(__file__).resolve().parents[1]
-IMAGES = DOCS / "images"
-TUTORIAL = DOCS / "06-autoencoders.md"
 DRAWN = {"vae-terms.png": "ae-vae-terms.png", "vae-samples.png": "ae-vae-samples.png",
          "interpolation.png": "ae-interpolation.png", "cvae-samples.png": "ae-cvae-samples.png"}
 
 
-def tutorial_blocks():
-    """The tutorial's python code blocks, in order."""
-    return re.findall(r"^```python\n(.*?)^```", TUTORIAL.read_text(), re.S | re.M)
-
-
 def main():
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    from groundup import kernels
-
-    IMAGES.mkdir(exist_ok=True)
-    here = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chdir(tmp)
-        try:
-            namespace = {"__name__": "__docs__"}
-            with contextlib.redirect_stdout(io.StringIO()), kernels.disabled():
-                for i, code in enumerate(tutorial_blocks()):
-                    exec(compile(code, f"{TUTORIAL.name}[block {i}]", "exec"), namespace)
-            for drawn, kept in DRAWN.items():
-                shutil.copyfile(drawn, IMAGES / kept)
-        finally:
-            os.chdir(here)
-    for kept in DRAWN.values():
-        print(f"{IMAGES / kept}: {(IMAGES / kept).stat().st_size // 1024} KB")
+    draw("06-autoencoders.md", DRAWN)
 
 
 if __name__ == "__main__":

@@ -14,14 +14,13 @@ Takes a few minutes (the whole training run). Needs matplotlib.
 """
 
 import os
-import pathlib
 import shutil
 import subprocess
 import sys
 import tempfile
 
-DOCS = pathlib.Path(__file__).resolve().parents[1]
-IMAGES = DOCS / "images"
+from tutorial import IMAGES, sizes
+
 DRAWN = {"reconstructions.png": "caps-reconstructions.png",
          "perturbation.png": "caps-perturbation.png"}
 
@@ -34,8 +33,7 @@ def main():
                         "--no-progress"], cwd=tmp, env=env, check=True)
         for drawn, kept in DRAWN.items():
             shutil.copyfile(os.path.join(tmp, "run", drawn), IMAGES / kept)
-    for kept in DRAWN.values():
-        print(f"{IMAGES / kept}: {(IMAGES / kept).stat().st_size // 1024} KB")
+    sizes(DRAWN.values())
 
 
 if __name__ == "__main__":

@@ -12,23 +12,12 @@
 Needs matplotlib.
 """
 
-import contextlib
-import io
-import os
-import pathlib
-import re
-import shutil
-import tempfile
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
-
-DOCS = pathlib.Path(__file__).resolve().parents[1]
-IMAGES = DOCS / "images"
-TUTORIAL = DOCS / "03-convolutions.md"
+from tutorial import IMAGES, draw, sizes  # noqa: E402
 
 HIGHLIGHT = "#f4a259"  # the window, its column and its output pixel
 EDGE = "#c0632a"
@@ -86,34 +75,11 @@ def im2col_figure(path):
     plt.close(fig)
 
 
-def tutorial_blocks():
-    """The tutorial's python code blocks, in order."""
-    return re.findall(r"^```python\n(.*?)^```", TUTORIAL.read_text(), re.S | re.M)
-
-
-def filters_figure(path):
-    """Run the tutorial in a temporary folder and keep the filters.png it draws."""
-    from groundup import kernels
-
-    here = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chdir(tmp)
-        try:
-            namespace = {"__name__": "__docs__"}
-            with contextlib.redirect_stdout(io.StringIO()), kernels.disabled():
-                for i, code in enumerate(tutorial_blocks()):
-                    exec(compile(code, f"{TUTORIAL.name}[block {i}]", "exec"), namespace)
-            shutil.copyfile("filters.png", path)
-        finally:
-            os.chdir(here)
-
-
 def main():
     IMAGES.mkdir(exist_ok=True)
     im2col_figure(IMAGES / "conv-im2col.png")
-    filters_figure(IMAGES / "conv-filters.png")
-    for name in ("conv-im2col.png", "conv-filters.png"):
-        print(f"{IMAGES / name}: {(IMAGES / name).stat().st_size // 1024} KB")
+    sizes(["conv-im2col.png"])
+    draw("03-convolutions.md", {"filters.png": "conv-filters.png"})
 
 
 if __name__ == "__main__":

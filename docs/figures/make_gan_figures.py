@@ -14,46 +14,13 @@ Each block's printed output is shown as well (the tutorial's text blocks). Needs
 matplotlib.
 """
 
-import contextlib
-import io
-import os
-import pathlib
-import re
-import shutil
-import tempfile
+from tutorial import draw
 
-DOCS = pathlib.Path(__file__).resolve().parents[1]
-IMAGES = DOCS / "images"
-TUTORIAL = DOCS / "07-gans.md"
 DRAWN = {"gan-samples.png": "gan-samples.png", "gan-collapsed.png": "gan-collapsed.png"}
 
 
-def tutorial_blocks():
-    """The tutorial's python code blocks, in order."""
-    return re.findall(r"^```python\n(.*?)^```", TUTORIAL.read_text(), re.S | re.M)
-
-
 def main():
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    from groundup import kernels
-
-    IMAGES.mkdir(exist_ok=True)
-    here = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chdir(tmp)
-        try:
-            namespace = {"__name__": "__docs__"}
-            for i, code in enumerate(tutorial_blocks()):
-                out = io.StringIO()
-                with contextlib.redirect_stdout(out), kernels.disabled():
-                    exec(compile(code, f"{TUTORIAL.name}[block {i}]", "exec"), namespace)
-                print(f"--- block {i}\n{out.getvalue()}", end="")
-            for drawn, kept in DRAWN.items():
-                shutil.copyfile(drawn, IMAGES / kept)
-        finally:
-            os.chdir(here)
-    for kept in DRAWN.values():
-        print(f"{IMAGES / kept}: {(IMAGES / kept).stat().st_size // 1024} KB")
+    draw("07-gans.md", DRAWN, show_output=True)
 
 
 if __name__ == "__main__":

@@ -14,44 +14,13 @@ here, so each figure is exactly what a reader running the tutorial gets:
 Needs matplotlib.
 """
 
-import contextlib
-import io
-import os
-import pathlib
-import re
-import shutil
-import tempfile
+from tutorial import draw
 
-DOCS = pathlib.Path(__file__).resolve().parents[1]
-IMAGES = DOCS / "images"
-TUTORIAL = DOCS / "08-rbf-and-experts.md"
 DRAWN = ("rbf-sine-fit.png", "rbf-moons.png", "moe-experts.png", "moe-usage.png")
 
 
-def tutorial_blocks():
-    """The tutorial's python code blocks, in order."""
-    return re.findall(r"^```python\n(.*?)^```", TUTORIAL.read_text(), re.S | re.M)
-
-
 def main():
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    from groundup import kernels
-
-    IMAGES.mkdir(exist_ok=True)
-    here = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chdir(tmp)
-        try:
-            namespace = {"__name__": "__docs__"}
-            with contextlib.redirect_stdout(io.StringIO()), kernels.disabled():
-                for i, code in enumerate(tutorial_blocks()):
-                    exec(compile(code, f"{TUTORIAL.name}[block {i}]", "exec"), namespace)
-            for name in DRAWN:
-                shutil.copyfile(name, IMAGES / name)
-        finally:
-            os.chdir(here)
-    for name in DRAWN:
-        print(f"{IMAGES / name}: {(IMAGES / name).stat().st_size // 1024} KB")
+    draw("08-rbf-and-experts.md", {name: name for name in DRAWN})
 
 
 if __name__ == "__main__":

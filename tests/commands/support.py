@@ -1,6 +1,10 @@
 """Helpers shared by the command's tests."""
 
+import csv
+
 import numpy as np
+
+PNG = b"\x89PNG\r\n\x1a\n"  # the first bytes of every PNG file
 
 
 def assert_user_error(out, fragment):
@@ -40,3 +44,19 @@ def assert_same_weights(a, b):
     assert sorted(wa) == sorted(wb)
     for k in wa:
         np.testing.assert_array_equal(wa[k], wb[k], err_msg=k)
+
+
+def history_rows(run_dir):
+    """A run's history.csv as a list of {column: value} rows."""
+    with open(run_dir / "history.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def trained(tmp_path_factory, model, *args):
+    """`groundup train MODEL args... --out run --no-progress` in a fresh folder, for a
+    module-scoped fixture; the run's folder."""
+    from .conftest import run_quietly
+
+    root = tmp_path_factory.mktemp(model)
+    assert run_quietly("train", model, *args, "--out", "run", "--no-progress", cwd=root) == 0
+    return root / "run"

@@ -1,6 +1,6 @@
 """`groundup train vit` draws attention.png next to its checkpoint (commands/tasks.py)."""
 
-PNG = b"\x89PNG\r\n\x1a\n"
+from .support import PNG
 
 
 def test_vit_run_draws_attention(gu_main, tmp_path):

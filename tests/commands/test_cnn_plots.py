@@ -13,7 +13,8 @@ from groundup.commands.tasks import cnn_plots
 from groundup.data import spec
 from groundup.models import recipes, registry
 
-PNG = b"\x89PNG\r\n\x1a\n"
+from .support import PNG
+
 PICTURES = ("filters.png", "feature_maps.png", "errors.png")
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from groundup.commands.task_forecast import naive_mse, sine_series, windows
 
-from .support import assert_user_error
+from .support import assert_user_error, trained
 
 SMALL = ("--points", "2000", "--window", "16", "--width", "16", "--batch-size", "32",
          "--no-progress")
@@ -27,12 +27,7 @@ def test_windows_keep_targets_inside_their_stretch():
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    from .conftest import run_quietly
-
-    root = tmp_path_factory.mktemp("forecast")
-    rc = run_quietly("train", "forecast", "--epochs", "3", "--out", "run", *SMALL, cwd=root)
-    assert rc == 0
-    return root / "run"
+    return trained(tmp_path_factory, "forecast", "--epochs", "3", *SMALL)
 
 
 def test_train_beats_the_naive_forecast_and_draws_it(gu_main, tmp_path):

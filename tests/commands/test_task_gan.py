@@ -1,33 +1,18 @@
 """commands/task_gan.py: `groundup train gan|dcgan`, resume, `groundup sample` and `eval`."""
 
-import csv
-
 import numpy as np
 import pytest
 
-from .support import assert_same_weights, assert_user_error
-
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def _history(run):
-    with open(run / "history.csv", newline="") as f:
-        return list(csv.DictReader(f))
+from .support import PNG, assert_same_weights, assert_user_error, history_rows, trained
 
 
 @pytest.fixture(scope="module")
 def dcgan_run(tmp_path_factory):
-    from .conftest import run_quietly
-
-    root = tmp_path_factory.mktemp("dcgan")
-    rc = run_quietly("train", "dcgan", "--epochs", "4", "--out", "run", "--no-progress",
-                     cwd=root)
-    assert rc == 0
-    return root / "run"
+    return trained(tmp_path_factory, "dcgan", "--epochs", "4")
 
 
 def test_short_run_plays_the_game_and_covers_the_digits(dcgan_run):
-    rows = _history(dcgan_run)
+    rows = history_rows(dcgan_run)
     assert len(rows) == 4
     for row in rows:
         for key in ("d_loss", "g_loss", "d_real", "d_fake", "confidence", "classes",
@@ -62,7 +47,7 @@ def test_checkpoint_holds_both_optimizers_and_resume_is_exact(dcgan_run, gu_main
     finally:
         gu.set_num_threads(None)
     assert_same_weights(tmp_path / "a" / "last.safetensors", tmp_path / "b" / "last.safetensors")
-    assert len(_history(tmp_path / "a")) == 3
+    assert len(history_rows(tmp_path / "a")) == 3
 
 
 def test_sample_is_deterministic_under_seed(dcgan_run, gu_main, tmp_path):
@@ -85,7 +70,7 @@ def test_conditional_gan_with_spectral_norm_samples_a_chosen_digit(gu_main, tmp_
     run = tmp_path / "c"
     gu_main("train", "gan", "--epochs", "1", "--conditional", "--spectral-norm", "--smooth",
             "0.9", "--out", run, "--no-progress")
-    assert "label_accuracy" in _history(run)[0]
+    assert "label_accuracy" in history_rows(run)[0]
     out = gu_main("sample", run, "--digit", "3", "--num", "8", "--out", tmp_path / "d3.png")
     assert "of digit 3" in out.stdout
     assert (tmp_path / "d3.png").read_bytes().startswith(PNG)
@@ -119,6 +104,6 @@ def test_dcgan_on_28x28_mnist_files_is_judged_after_area_averaging(gu_main, tmp_
     out = gu_main("train", "dcgan", "--data", f"mnist:{data}", "--epochs", "1", "--out",
                   tmp_path / "run", "--no-progress")
     assert "1x28x28" in out.stdout and "FID" in out.stdout
-    assert np.isfinite(float(_history(tmp_path / "run")[0]["fid"]))
+    assert np.isfinite(float(history_rows(tmp_path / "run")[0]["fid"]))
     gu_main("sample", tmp_path / "run", "--num", "4", "--out", tmp_path / "s.png")
     assert (tmp_path / "s.png").read_bytes().startswith(PNG)

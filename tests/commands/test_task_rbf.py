@@ -6,9 +6,7 @@ import numpy as np
 import groundup as gu
 from groundup.models.rbfn import RBFN
 
-from .support import assert_user_error
-
-PNG = b"\x89PNG\r\n\x1a\n"
+from .support import PNG, assert_user_error
 
 
 def _r2(pred, t):

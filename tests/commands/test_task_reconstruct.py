@@ -1,32 +1,17 @@
 """commands/task_reconstruct.py: `groundup train vae|autoencoder`, then `groundup sample`."""
 
-import csv
-
 import pytest
 
-from .support import assert_user_error
-
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def _history(run):
-    with open(run / "history.csv", newline="") as f:
-        return list(csv.DictReader(f))
+from .support import PNG, assert_user_error, history_rows, trained
 
 
 @pytest.fixture(scope="module")
 def vae_run(tmp_path_factory):
-    from .conftest import run_quietly
-
-    root = tmp_path_factory.mktemp("vae")
-    rc = run_quietly("train", "vae", "--epochs", "2", "--out", "run", "--no-progress",
-                     cwd=root)
-    assert rc == 0
-    return root / "run"
+    return trained(tmp_path_factory, "vae", "--epochs", "2")
 
 
 def test_train_logs_both_terms_and_draws_the_pictures(vae_run):
-    rows = _history(vae_run)
+    rows = history_rows(vae_run)
     assert len(rows) == 2
     for row in rows:
         assert float(row["kl"]) > 0 and float(row["recon"]) > 0
@@ -70,7 +55,7 @@ def test_autoencoder_denoising_reports_against_the_mean(gu_main, tmp_path):
     assert "noise 0.2" in out.stdout
     assert "predicting the training mean image" in out.stdout
     assert "judge" not in out.stdout  # a plain autoencoder draws nothing to judge
-    rows = _history(tmp_path / "ae")
+    rows = history_rows(tmp_path / "ae")
     assert "val_recon" in rows[-1] and "val_kl" not in rows[-1]
     evaluated = gu_main("eval", tmp_path / "ae").stdout
     assert "predicting the training mean image" in evaluated and "judge" not in evaluated
@@ -90,7 +75,7 @@ def test_resume_continues_exactly(gu_main, tmp_path):
     gu_main("train", "vae", "--epochs", "2", "--out", tmp_path / "whole", *common)
     gu_main("train", "vae", "--epochs", "1", "--out", tmp_path / "half", *common)
     gu_main("train", "--resume", tmp_path / "half", "--epochs", "2", "--no-progress")
-    rows = [_history(tmp_path / run)[-1] for run in ("whole", "half")]
+    rows = [history_rows(tmp_path / run)[-1] for run in ("whole", "half")]
     for key in ("loss", "recon", "kl", "val_loss"):
         assert rows[0][key] == rows[1][key], key
 

@@ -4,20 +4,12 @@ import json
 
 import pytest
 
-from .support import assert_user_error
-
-PNG = b"\x89PNG\r\n\x1a\n"
+from .support import PNG, assert_user_error, trained
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    from .conftest import run_quietly
-
-    root = tmp_path_factory.mktemp("seq2seq")
-    rc = run_quietly("train", "seq2seq", "--epochs", "2", "--samples", "3000", "--out", "run",
-                     "--no-progress", cwd=root)
-    assert rc == 0
-    return root / "run"
+    return trained(tmp_path_factory, "seq2seq", "--epochs", "2", "--samples", "3000")
 
 
 def test_train_reports_greedy_and_beam_and_draws_attention(run):

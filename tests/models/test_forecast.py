@@ -61,13 +61,8 @@ def test_learns_to_beat_the_naive_forecast():
     opt = gu.optim.Adam(model.parameters(), lr=1e-2)
     loader = gu.data.DataLoader(gu.data.TensorDataset(X[:900], y[:900]), batch_size=64,
                                 shuffle=True, seed=0)
-    for _ in range(8):
-        for xb, yb in loader:
-            loss = gu.nn.functional.mse_loss(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            gu.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
+    gu.train.fit(model, loader, gu.nn.functional.mse_loss, opt, epochs=8, metrics=(),
+                 progress=False, clip_grad_norm=1.0)
     model.eval()
     with gu.no_grad():
         mse = float(((model(gu.tensor(X[900:])).array - y[900:]) ** 2).mean())

@@ -57,13 +57,8 @@ def test_learns_digits_read_row_by_row():
     opt = gu.optim.Adam(model.parameters(), lr=5e-3)
     loader = gu.data.DataLoader(gu.data.TensorDataset(X, y), batch_size=64, shuffle=True,
                                 seed=0)
-    for _ in range(10):
-        for xb, yb in loader:
-            loss = gu.nn.functional.cross_entropy(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            gu.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
+    gu.train.fit(model, loader, gu.nn.functional.cross_entropy, opt, epochs=10, metrics=(),
+                 progress=False, clip_grad_norm=1.0)
     model.eval()
     with gu.no_grad():
         accuracy = (model(gu.tensor(Xt)).array.argmax(1) == yt).mean()
