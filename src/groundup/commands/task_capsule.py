@@ -79,13 +79,9 @@ class CapsuleTask(tasks.Task):
         `predict` treat it as one."""
         return True
 
-    def plots(self, out, model, data, best_epoch):
-        super().plots(out, model, data, best_epoch)
-        try:
-            paths = capsule_pictures(out, model, data)
-            print(f"capsule plots: {', '.join(paths)}")
-        except ImportError:
-            pass
+    def pictures(self, out, model, split, best_epoch):
+        return super().pictures(out, model, split, best_epoch) + capsule_pictures(out, model,
+                                                                                  split)
 
 
 def shift_images(x, shift):

@@ -190,12 +190,9 @@ class ForecastTask(tasks.Task):
             print(f"(the noise alone, std {s['wave_noise']:g}, costs {s['wave_noise'] ** 2:.5f}:"
                   f" no forecast can do better on average)")
         print(f"checkpoint: {ckpt.path}")
-        try:
-            paths = [tasks.plot_curves(out, ckpt.best_epoch),
-                     plot_forecast(best_model, data, os.path.join(out, "forecast.png"))]
-            print(f"plots: {', '.join(paths)}")
-        except ImportError:
-            print("plots skipped: matplotlib is not installed (pip install 'groundup[plot]')")
+        tasks.print_plots(lambda: [
+            tasks.plot_curves(out, ckpt.best_epoch),
+            plot_forecast(best_model, data, os.path.join(out, "forecast.png"))])
 
     # ---------------------------------------------------------------- eval
     def evaluate(self, args, loaded):

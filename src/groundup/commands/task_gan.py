@@ -216,12 +216,9 @@ class GANTask(tasks.Task):
         print(f"checkpoint: {ckpt.path}")
         if judge_applies(model.input_shape):
             print_figures(judged(model, s["seed"] + 1)[0], "the last model")
-        try:
-            paths = [tasks.plot_curves(out, None)]
-            paths.append(self._grid(model, os.path.join(out, "samples.png"), 64, 0, None))
-            print(f"plots: {', '.join(paths)}")
-        except ImportError:
-            print("plots skipped: matplotlib is not installed (pip install 'groundup[plot]')")
+        tasks.print_plots(lambda: [
+            tasks.plot_curves(out, None),
+            self._grid(model, os.path.join(out, "samples.png"), 64, 0, None)])
 
     def _grid(self, model, path, num, seed, digit):
         from .task_reconstruct import save_grid
@@ -263,12 +260,7 @@ class GANTask(tasks.Task):
             if not 0 <= digit < model.num_classes:
                 raise CLIError(f"--digit must lie in 0..{model.num_classes - 1}; got {digit}")
         target = args.out or os.path.join(os.path.dirname(path), "samples.png")
-        try:
-            self._grid(model, target, num, args.seed, digit)
-        except ImportError as e:
-            raise CLIError(f"groundup sample needs Pillow to write images ({e})") from None
-        except OSError as e:
-            raise CLIError(f"--out {target}: {e.strerror or e}") from None
+        tasks.write_sample(target, lambda: self._grid(model, target, num, args.seed, digit))
         what = f" of digit {digit}" if digit is not None else ""
         print(f"{num} samples{what} -> {target}")
         return 0

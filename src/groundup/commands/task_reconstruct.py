@@ -130,11 +130,8 @@ class ReconstructTask(tasks.Task):
         print_figures(figures)
         print_judged(best_model, s["seed"] + 1, which)
         print(f"checkpoint: {ckpt.path}")
-        try:
-            paths = [tasks.plot_curves(out, ckpt.best_epoch)] + pictures(out, best_model, split)
-            print(f"plots: {', '.join(paths)}")
-        except ImportError:
-            print("plots skipped: matplotlib is not installed (pip install 'groundup[plot]')")
+        tasks.print_plots(lambda: [tasks.plot_curves(out, ckpt.best_epoch)]
+                          + pictures(out, best_model, split))
 
     # --------------------------------------------------------------- eval
     def evaluate(self, args, loaded):
@@ -184,12 +181,7 @@ class ReconstructTask(tasks.Task):
         images = model.sample(num, gu.Generator().manual_seed(args.seed), labels=labels) \
             if classes else model.sample(num, gu.Generator().manual_seed(args.seed))
         target = args.out or os.path.join(os.path.dirname(path), "samples.png")
-        try:
-            save_grid(images, target, nrow=nrow)
-        except ImportError as e:
-            raise CLIError(f"groundup sample needs Pillow to write images ({e})") from None
-        except OSError as e:
-            raise CLIError(f"--out {target}: {e.strerror or e}") from None
+        tasks.write_sample(target, lambda: save_grid(images, target, nrow=nrow))
         what = f" of class {digit}" if digit is not None else ""
         print(f"{num} samples{what} -> {target}")
         return 0

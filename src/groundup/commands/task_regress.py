@@ -173,11 +173,8 @@ class Regress(tasks.Task):
         return 0
 
     def plots(self, out, model, data, best_epoch):
-        try:
-            paths = [tasks.plot_curves(out, best_epoch)] + self.fit_plots(out, model, data)
-            print(f"plots: {', '.join(paths)}")
-        except ImportError:
-            print("plots skipped: matplotlib is not installed (pip install 'groundup[plot]')")
+        tasks.print_plots(lambda: [tasks.plot_curves(out, best_epoch)]
+                          + self.fit_plots(out, model, data))
 
     def fit_plots(self, out, model, data):
         """fit.png: the fitted function over the test data (1-D or 2-D inputs), with the

@@ -173,13 +173,9 @@ class Seq2SeqTask(tasks.Task):
         shown = _digits(src[0])
         print(f"example: {shown} -> {_digits(best_model.translate(src[:1])[0])} "
               f"(more with: groundup sample {out} --prompt {shown})")
-        try:
-            paths = [tasks.plot_curves(out, ckpt.best_epoch),
-                     plot_seq2seq_attention(best_model, src[0], os.path.join(out,
-                                                                             "attention.png"))]
-            print(f"plots: {', '.join(paths)}")
-        except ImportError:
-            print("plots skipped: matplotlib is not installed (pip install 'groundup[plot]')")
+        tasks.print_plots(lambda: [
+            tasks.plot_curves(out, ckpt.best_epoch),
+            plot_seq2seq_attention(best_model, src[0], os.path.join(out, "attention.png"))])
 
     # ------------------------------------------------------ eval and sample
     def evaluate(self, args, loaded):

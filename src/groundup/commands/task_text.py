@@ -255,10 +255,7 @@ class TextTask(tasks.Task):
         _write(path, text)
         print(f"sample ({SAMPLE_LENGTH} {units}, temperature 1; more with: groundup "
               f"sample {out}):\n{text}\n-> {path}")
-        try:
-            print(f"plots: {tasks.plot_curves(out, ckpt.best_epoch)}")
-        except ImportError:
-            print("plots skipped: matplotlib is not installed (pip install 'groundup[plot]')")
+        tasks.print_plots(lambda: [tasks.plot_curves(out, ckpt.best_epoch)])
 
     # ------------------------------------------------------ eval and sample
     def evaluate(self, args, loaded):

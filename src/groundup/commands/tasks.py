@@ -192,29 +192,29 @@ class Task:
         self.plots(out, best_model, split, ckpt.best_epoch)
 
     def plots(self, out, model, data, best_epoch):
+        print_plots(lambda: self.pictures(out, model, data, best_epoch))
+
+    def pictures(self, out, model, split, best_epoch):
+        """The classifier's pictures (curves, confusion matrix, and what its layers allow);
+        their paths."""
+        from .. import viz
         from ..train import confusion_matrix, predict
 
-        split = data
-        try:
-            curves = plot_curves(out, best_epoch)
-            outputs = predict(model, split.scale(split.X_test))
-            cm = confusion_matrix(split.y_test, outputs.argmax(axis=1),
-                                  num_classes=split.classes)
-            from .. import viz
-
-            confusion = viz.plot_confusion_matrix(cm, os.path.join(out, "confusion.png"),
-                                                  class_names=split.class_names)
-            paths = [curves, confusion] + cnn_plots(out, model, split, outputs,
-                                                    confidence=self.confidence)
-            attention = viz.plot_model_attention(  # models with attention layers (vit)
-                model, gu.tensor(split.scale(split.X_test[:1])), os.path.join(out, "attention.png"),
-                title="attention for the first test sample")
-            paths += [attention] if attention else []
-            paths += viz.plot_model_regions(  # MixtureOfExperts or RBF models (moe, rbfn)
-                model, split.scale(split.X_test), split.y_test, out)
-            print(f"plots: {', '.join(paths)}")
-        except ImportError:
-            print("plots skipped: matplotlib is not installed (pip install 'groundup[plot]')")
+        curves = plot_curves(out, best_epoch)
+        outputs = predict(model, split.scale(split.X_test))
+        cm = confusion_matrix(split.y_test, outputs.argmax(axis=1),
+                              num_classes=split.classes)
+        confusion = viz.plot_confusion_matrix(cm, os.path.join(out, "confusion.png"),
+                                              class_names=split.class_names)
+        paths = [curves, confusion] + cnn_plots(out, model, split, outputs,
+                                                confidence=self.confidence)
+        attention = viz.plot_model_attention(  # models with attention layers (vit)
+            model, gu.tensor(split.scale(split.X_test[:1])), os.path.join(out, "attention.png"),
+            title="attention for the first test sample")
+        paths += [attention] if attention else []
+        paths += viz.plot_model_regions(  # MixtureOfExperts or RBF models (moe, rbfn)
+            model, split.scale(split.X_test), split.y_test, out)
+        return paths
 
     # ------------------------------------------------------ eval and sample
     def classifies(self, run):
@@ -308,6 +308,28 @@ def file_message(e):
     if isinstance(e, OSError) and e.filename and not str(e).count(str(e.filename)):
         return f"{e.strerror or e}: {e.filename}"
     return str(e)
+
+
+def write_sample(target, write):
+    """write() the picture `groundup sample` makes at `target`, its failures a user can
+    fix (no Pillow, a folder that is not there) as CLIErrors."""
+    try:
+        write()
+    except ImportError as e:
+        raise CLIError(f"groundup sample needs Pillow to write images ({e})") from None
+    except OSError as e:
+        raise CLIError(f"--out {target}: {e.strerror or e}") from None
+
+
+def print_plots(draw):
+    """Print the paths of the pictures `draw()` writes (a list), or that they were skipped
+    when matplotlib is not installed."""
+    try:
+        paths = draw()
+    except ImportError:
+        print("plots skipped: matplotlib is not installed (pip install 'groundup[plot]')")
+        return
+    print(f"plots: {', '.join(paths)}")
 
 
 def plot_curves(out, best_epoch):
