@@ -150,7 +150,7 @@ def gru_forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_first, reverse, length
         release(Z)
         return y, h_n
     ctx.kept = Kept((Z, F, Wx, w_hh.copy()), (Z, F))
-    ctx.config = (H, I, batch_first, reverse, b_ih is not None, frozen)
+    ctx.config = (H, I, batch_first, reverse, b_ih is not None)
     return y, h_n
 
 
@@ -158,7 +158,7 @@ def gru_backward(ctx, dy, dh_n):
     """BPTT on arrays: (dx, dh0, dw_ih, dw_hh, db_ih, db_hh), None where unneeded."""
     xp = ctx.xp
     Z, F, Wx, w_hh = ctx.kept.values
-    H, I, batch_first, reverse, has_bias, _ = ctx.config
+    H, I, batch_first, reverse, has_bias = ctx.config
     need_x, need_h0 = ctx.needs_input_grad[:2]
     T, B, dtype = F.shape[0], F.shape[2], F.dtype
     dY = step_gradients(xp, dy, dh_n, T, H, B, dtype, batch_first, reverse)  # (T, H, B)
@@ -167,7 +167,7 @@ def gru_backward(ctx, dy, dh_n):
     W_hh_T = w_hh.T  # (H, 3H)
     dh0 = None
     T0 = T - 1
-    if ctx.config[-1] is None and kernels.gru_backward_steps(w_hh, F, dY, dA):
+    if kernels.gru_backward_steps(w_hh, F, dY, dA):  # (frozen steps are in F: z = 1)
         T0 = -1  # the same loop, done (kernels/), but for h0's gradient
         if need_h0:
             dh0 = (W_hh_T @ dA[H:, 0] + dY[0] * F[0, 4 * H:]).T.copy()
