@@ -60,3 +60,20 @@ def trained(tmp_path_factory, model, *args):
     root = tmp_path_factory.mktemp(model)
     assert run_quietly("train", model, *args, "--out", "run", "--no-progress", cwd=root) == 0
     return root / "run"
+
+
+def mnist_like(directory, n_train, n_test):
+    """MNIST-format IDX files of 28x28 images in `directory`: the bundled 8x8 digits, each
+    pixel 3x3, padded by 2; returns the directory."""
+    from groundup.data.datasets import load_digits
+
+    X, y = load_digits(split="train", as_images=True)
+    images = np.pad(np.kron(X[:n_train + n_test, 0], np.ones((3, 3))), ((0, 0), (2, 2), (2, 2)))
+    images = np.round(images * 255).astype(np.uint8)
+    y = y[:n_train + n_test]
+    for stem, part in (("train", slice(0, n_train)), ("t10k", slice(n_train, None))):
+        for kind, arr in (("images", images[part]), ("labels", y[part].astype(np.uint8))):
+            header = bytes([0, 0, 8, arr.ndim]) + b"".join(
+                int(d).to_bytes(4, "big") for d in arr.shape)
+            (directory / f"{stem}-{kind}-idx{arr.ndim}-ubyte").write_bytes(header + arr.tobytes())
+    return directory

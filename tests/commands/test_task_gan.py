@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from .support import PNG, assert_same_weights, assert_user_error, history_rows, trained
+from .support import PNG, assert_same_weights, assert_user_error, history_rows, mnist_like, trained
 
 
 @pytest.fixture(scope="module")
@@ -83,24 +83,8 @@ def test_conditional_gan_with_spectral_norm_samples_a_chosen_digit(gu_main, tmp_
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
 
 
-def _mnist_like(directory, n_train=192, n_test=60):
-    """MNIST-format IDX files of 28x28 images: the 8x8 digits, each pixel 3x3, padded by 2."""
-    from groundup.data.datasets import load_digits
-
-    X, y = load_digits(split="train", as_images=True)
-    images = np.pad(np.kron(X[:n_train + n_test, 0], np.ones((3, 3))), ((0, 0), (2, 2), (2, 2)))
-    images = np.round(images * 255).astype(np.uint8)
-    y = y[:n_train + n_test]
-    for stem, part in (("train", slice(0, n_train)), ("t10k", slice(n_train, None))):
-        for kind, arr in (("images", images[part]), ("labels", y[part].astype(np.uint8))):
-            header = bytes([0, 0, 8, arr.ndim]) + b"".join(
-                int(d).to_bytes(4, "big") for d in arr.shape)
-            (directory / f"{stem}-{kind}-idx{arr.ndim}-ubyte").write_bytes(header + arr.tobytes())
-    return directory
-
-
 def test_dcgan_on_28x28_mnist_files_is_judged_after_area_averaging(gu_main, tmp_path):
-    data = _mnist_like(tmp_path)
+    data = mnist_like(tmp_path, 192, 60)
     out = gu_main("train", "dcgan", "--data", f"mnist:{data}", "--epochs", "1", "--out",
                   tmp_path / "run", "--no-progress")
     assert "1x28x28" in out.stdout and "FID" in out.stdout

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .support import PNG, assert_user_error, history_rows, trained
+from .support import PNG, assert_user_error, history_rows, mnist_like, trained
 
 
 @pytest.fixture(scope="module")
@@ -137,27 +137,8 @@ def test_conditional_vae_samples_a_chosen_digit(gu_main, vae_run, tmp_path):
                       "--digit applies to a conditional model")
 
 
-def _mnist_like(directory, n_train=240, n_test=60):
-    """MNIST-format IDX files of 28x28 images: the 8x8 digits, each pixel 3x3, padded by 2."""
-    import numpy as np
-
-    from groundup.data.datasets import load_digits
-
-    X, y = load_digits(split="train", as_images=True)
-    images = np.pad(np.kron(X[:n_train + n_test, 0], np.ones((3, 3))), ((0, 0), (2, 2), (2, 2)))
-    images = np.round(images * 255).astype(np.uint8)
-    y = y[:n_train + n_test]
-    for stem, part in (("train", slice(0, n_train)), ("t10k", slice(n_train, None))):
-        for kind, arr in (("images", images[part]), ("labels", y[part].astype(np.uint8))):
-            header = bytes([0, 0, 8, arr.ndim]) + b"".join(
-                int(d).to_bytes(4, "big") for d in arr.shape)
-            name = f"{stem}-{kind}-idx{arr.ndim}-ubyte"
-            (directory / name).write_bytes(header + arr.tobytes())
-    return directory
-
-
 def test_convae_on_28x28_mnist_files(gu_main, tmp_path):
-    data = _mnist_like(tmp_path)
+    data = mnist_like(tmp_path, 240, 60)
     out = gu_main("train", "convae", "--data", f"mnist:{data}", "--epochs", "2", "--out",
                   tmp_path / "run", "--no-progress")
     assert "1x28x28" in out.stdout and "ratio" in out.stdout
