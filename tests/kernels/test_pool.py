@@ -1,7 +1,7 @@
 """The compiled 2-D max pooling of groundup.kernels equals MaxPoolFn's NumPy reference:
-the values and indices exactly (a maximum is a comparison, not arithmetic), the gradient
-routed to each window's first maximum to rounding (overlapping windows add in another
-order), in plain NCHW and in batch-innermost memory."""
+the values and indices exactly, nans included (a maximum is a comparison, not arithmetic),
+the gradient routed to each window's first maximum to rounding (overlapping windows add in
+another order), in plain NCHW and in batch-innermost memory."""
 
 import numpy as np
 import pytest
@@ -22,7 +22,9 @@ def every_size(monkeypatch):
 def _input(shape, dtype, layout, ties, seed=0):
     rng = np.random.default_rng(seed)
     a = rng.standard_normal(shape)
-    if ties:  # a zero background, as in MNIST: every window ties
+    if ties == "nan":  # a nan is a maximum, and the last nan of a window wins (as PyTorch)
+        a[rng.random(shape) < 0.1] = np.nan
+    elif ties:  # a zero background, as in MNIST: every window ties
         a = np.maximum(np.round(a), 0)
     a = a.astype(dtype)
     if layout == "chwn":  # an NCHW view of (C, H, W, N) memory, as convolutions return
@@ -42,7 +44,7 @@ def _run(a, compiled, dy, **kw):
 
 @pytest.mark.parametrize("layout", ["nchw", "chwn"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("ties", [False, True, "nan"])
 @pytest.mark.parametrize("kw", [
     dict(kernel_size=2),
     dict(kernel_size=3, stride=2, padding=1),

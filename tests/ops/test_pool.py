@@ -141,6 +141,21 @@ def test_nan_propagates_through_max_pool():
     assert np.isnan(y[0, 0, 0, 0]) and not np.isnan(y[0, 0, 1, 1])
 
 
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)])
+def test_max_pool_routes_to_the_first_nan(kw):
+    """A window holding nans: its maximum is nan, its index and its gradient go to the
+    first nan in row-major order, as PyTorch (not to the window's last element)."""
+    x = randn(2, 3, 8, 10, seed=4)
+    x[np.random.default_rng(5).random(x.shape) < 0.15] = np.nan
+    check_op(lambda t: gu.max_pool2d(t, return_indices=True, **kw),
+             lambda t: F.max_pool2d(t, return_indices=True, **kw), x, gradcheck=False)
+    check_op(lambda t: gu.max_pool1d(t[0], return_indices=True, **kw),
+             lambda t: F.max_pool1d(t[0], return_indices=True, **kw), x, gradcheck=False)
+    check_op(lambda t: gu.adaptive_max_pool2d(t, (3, 4), return_indices=True),
+             lambda t: F.adaptive_max_pool2d(t, (3, 4), return_indices=True), x,
+             gradcheck=False)
+
+
 @pytest.mark.parametrize("nd, shape, kw", [
     (2, (2, 3, 8, 8), dict(kernel_size=2)),
     (2, (2, 3, 7, 9), dict(kernel_size=3, stride=2, padding=1)),

@@ -90,26 +90,43 @@ def lowest(dtype):
     return -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
 
 
+def _max_mask(xp, views, m):
+    """A function j -> the mask of the elements of views[j] equal to their window's maximum
+    m. A nan is a maximum (np.maximum propagates it) and, as in PyTorch's CPU kernels, the
+    LAST nan of a window is its maximum: where m is nan, views[j] matches where it is nan
+    and no later view is. The nan masks are built (all at once) only when m has a nan."""
+    if not (m.dtype.kind == "f" and xp.isnan(m).any()):
+        return lambda j: views[j] == m
+    masks, later = [None] * len(views), xp.zeros(m.shape, bool)
+    for j in range(len(views) - 1, -1, -1):
+        nan = xp.isnan(views[j])
+        masks[j] = (views[j] == m) | (nan & ~later)
+        later |= nan
+    return masks.__getitem__
+
+
 def first_max_offsets(xp, views, m):
     """Per window, the first offset j whose element equals the window's maximum m (int64,
-    shaped as m); a window whose maximum is nan gets the last offset."""
+    shaped as m); the last nan when the maximum is nan (PyTorch's rule)."""
     off = xp.full(m.shape, len(views) - 1, dtype=np.int64)
+    is_max = _max_mask(xp, views, m)
     for j in range(len(views) - 2, -1, -1):  # backwards, so the first match is written last
-        xp.copyto(off, j, where=views[j] == m)
+        xp.copyto(off, j, where=is_max(j))
     return off
 
 
 def first_max_hits(xp, views, m):
     """For j = 0, 1, ...: the mask of windows whose FIRST element equal to their maximum m
-    is views[j] (True for every window when k == 1). A window whose maximum is nan (no
-    element equals it) counts as having it at the last offset."""
+    (the last nan when m is nan, as PyTorch) is views[j] (True for every window when
+    k == 1)."""
     k = len(views)
     if k == 1:
         yield True
         return
+    is_max = _max_mask(xp, views, m)
     free = None  # windows whose maximum has not been found yet
     for j in range(k - 1):
-        hit = views[j] == m
+        hit = is_max(j)
         if free is None:
             free = ~hit
         else:
