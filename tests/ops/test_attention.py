@@ -72,6 +72,21 @@ def test_fully_masked_rows_give_zeros_not_nan():
     assert np.all(q.grad.numpy()[:, :, 1] == 0)
 
 
+def test_a_nan_or_inf_score_makes_its_row_nan_as_pytorch():
+    m = np.zeros((4, 6))
+    m[1, 2] = np.inf  # +inf in a float mask
+    q = randn(*Q)
+    q[0, 0, 3, 0] = np.nan  # a nan query: its scores are nan
+    want = F.scaled_dot_product_attention(gu.tensor(q), gu.tensor(randn(*K, seed=1)),
+                                          gu.tensor(randn(*V, seed=2)), gu.tensor(m)).numpy()
+    got = TF.scaled_dot_product_attention(torch.tensor(q), torch.tensor(randn(*K, seed=1)),
+                                          torch.tensor(randn(*V, seed=2)),
+                                          torch.tensor(m)).numpy()
+    np.testing.assert_array_equal(np.isnan(want), np.isnan(got))
+    assert np.isnan(want[:, :, 1]).all() and np.isnan(want[0, 0, 3]).all()
+    np.testing.assert_allclose(want, got, rtol=1e-6, atol=1e-7)
+
+
 def test_rows_far_below_the_block_maximum_stay_exact():
     """The softmax shifts by one maximum per block; a row far below it is redone with its
     own maximum instead of underflowing to 0/0."""

@@ -24,6 +24,8 @@ allows. What is compiled (each module's docstring gives what it measured):
     gelu_forward/backward       GELUFn, exact erf form (activation.py)
     relu_backward               ReLUFn's backward, threaded (activation.py)
     max_pool2d_forward/backward MaxPoolFn in 2-D: one pass each way (pool.py)
+    softmax_rows, softmax_backward_
+                                attention's row softmax and its backward (softmax.py)
     im2col, col2im              the tuned convolution's lowering and its transpose,
                                 threaded (conv.py)
     lstm_forward/backward_steps the LSTM's and the GRU's whole time loop, float32, each
@@ -45,6 +47,7 @@ from .recurrent import (
     lstm_backward_steps,
     lstm_forward_steps,
 )
+from .softmax import softmax_backward_, softmax_rows
 from .switch import available, disabled, enabled, use
 
 __all__ = ["available", "enabled", "use", "disabled", "prepare", "adam_", "sgd_", "im2col",
@@ -52,4 +55,4 @@ __all__ = ["available", "enabled", "use", "disabled", "prepare", "adam_", "sgd_"
            "layer_norm_forward", "layer_norm_backward", "gelu_forward", "gelu_backward",
            "max_pool2d_forward", "max_pool2d_backward", "saved_by_kernel",
            "lstm_forward_steps", "lstm_backward_steps", "gru_forward_steps",
-           "gru_backward_steps"]
+           "gru_backward_steps", "softmax_rows", "softmax_backward_"]

@@ -5,24 +5,22 @@ The NumPy reference makes about 25 calls per step (one GEMM, one exp, one tanh a
 twenty element-wise passes over (H, B) blocks); at hidden size 128 and batch 32 each call
 moves a few tens of kilobytes, so the step is bound by the calls, not by arithmetic. Here
 each step is one `cblas_sgemm` (the same product, on the same arrays, with the same
-strides) and one or two fused element-wise loops, vectorised by LLVM. Those loops need an
-exp that LLVM can vectorise, which libm's is not: `_expf` is the classic range-reduced
-polynomial (Cody-Waite reduction, degree-6 minimax, 2^n built from its bits), within 2 ulp
-of NumPy's; tanh is an odd polynomial near 0 and 1 - 2 / (exp(2x) + 1) elsewhere.
+strides) and one or two fused element-wise loops, vectorised by LLVM with the exp and
+tanh of compiled_math.
 
 Arrays are the reference's own (Z, F, dY, dA of recurrent_common), C-contiguous float32;
 the GEMM is NumPy's bundled OpenBLAS (blas.gemm_address), bound to the symbol name
 `groundup_sgemm` so that numba can cache the machine code on disk.
 """
 
-import math
-
 import numpy as np
-from llvmlite import binding, ir
+from llvmlite import binding
 from numba import types
-from numba.extending import intrinsic
 
 from .. import blas
+from .compiled_math import FASTMATH as _FLAGS
+from .compiled_math import expf as _expf
+from .compiled_math import tanhf as _tanhf
 from .switch import jit
 
 _ADDRESS = blas.gemm_address(np.float32)
@@ -35,54 +33,9 @@ _sgemm = types.ExternalFunction("groundup_sgemm", types.void(
     types.intp, types.int64))
 _ROW, _N, _T = 101, 111, 112  # CblasRowMajor, CblasNoTrans, CblasTrans
 
-# fast-math without nnan/ninf: a NaN or inf in the data still shows in the results
-_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
 _kernel = jit(parallel=False, fastmath=_FLAGS, error_model="numpy")
-_inline = jit(parallel=False, fastmath=_FLAGS, error_model="numpy", inline="always")
 
 _ONE = np.float32(1.0)
-
-
-@intrinsic
-def _bits_to_f32(typingctx, i):
-    """The float32 whose bits are the int32 i (a bitcast, not a conversion)."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.FloatType())
-    return types.float32(types.int32), codegen
-
-
-@_inline
-def _expf(x):
-    """exp(x) in float32: n = round(x / ln 2), r = x - n ln 2 (in two parts),
-    exp(r) by a degree-6 polynomial, times 2^n from its exponent bits."""
-    x = min(max(x, np.float32(-87.3)), np.float32(88.3))
-    n = np.floor(x * np.float32(1.44269504) + np.float32(0.5))
-    r = x - n * np.float32(0.693359375) + n * np.float32(2.12194440e-4)
-    p = np.float32(1.9875691500e-4)
-    p = p * r + np.float32(1.3981999507e-3)
-    p = p * r + np.float32(8.3334519073e-3)
-    p = p * r + np.float32(4.1665795894e-2)
-    p = p * r + np.float32(1.6666665459e-1)
-    p = p * r + np.float32(5.0000001201e-1)
-    p = p * r * r + r + _ONE
-    return p * _bits_to_f32((np.int32(n) + np.int32(127)) << np.int32(23))
-
-
-@_inline
-def _tanhf(x):
-    """tanh(x) in float32: an odd polynomial for |x| < 0.625, 1 - 2 / (exp(2|x|) + 1)
-    (with x's sign) beyond."""
-    z = x * x
-    p = np.float32(-5.70498872745e-3)
-    p = p * z + np.float32(2.06390887954e-2)
-    p = p * z - np.float32(5.37397155531e-2)
-    p = p * z + np.float32(1.33314422036e-1)
-    p = p * z - np.float32(3.33332819422e-1)
-    small = p * z * x + x
-    a = abs(x)
-    big = _ONE - np.float32(2.0) / (_expf(a + a) + _ONE)
-    big = math.copysign(big, x)
-    return small if a < np.float32(0.625) else big
 
 
 @_kernel

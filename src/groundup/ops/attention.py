@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .. import threads
+from .. import kernels, threads
 from ..autograd import Function
 from ..backend import cached_constant, move
 from ..random import get_generator
@@ -56,7 +56,7 @@ def _blocks(R, S):
 
 def _softmax_rows(a, xp):
     """Row softmax of a C-contiguous (..., S) array into a new array; rows with no finite entry
-    give zeros.
+    give zeros, rows holding a nan or +inf give nan everywhere (as PyTorch).
 
     Per block of rows (cache-sized), with g the block's maximum: when g <= 60, exp cannot
     overflow and the scores are exponentiated as they are (softmax is shift-invariant: one
@@ -64,6 +64,10 @@ def _softmax_rows(a, xp):
     are a GEMV with a ones vector. When a row's sum comes out too small to trust (its maximum
     lies far below the shift, or the row is fully masked) the block is redone with row maxima,
     and an empty row gets a zero reciprocal instead of NaN."""
+    if xp is np:
+        p = kernels.softmax_rows(a)  # compiled (kernels/softmax.py), or None
+        if p is not None:
+            return p
     S = a.shape[-1]
     a2 = a.reshape(-1, S)
     p = xp.empty_like(a)
@@ -87,7 +91,8 @@ def _softmax_rows(a, xp):
                     xp.reciprocal(s, out=s)
                     pc *= s[:, None]
                     continue
-            m = ac.max(axis=1)
+            m = ac.max(axis=1)  # nan where the row holds one
+            broken = ~(m < np.inf)  # a nan or +inf: nan everywhere in the row, as PyTorch
             m[~xp.isfinite(m)] = 0  # a fully masked row: exp(-inf - 0) = 0 everywhere
             xp.subtract(ac, m[:, None], out=pc)
             xp.exp(pc, out=pc)
@@ -95,11 +100,14 @@ def _softmax_rows(a, xp):
             r = xp.zeros_like(s)
             xp.divide(1.0, s, out=r, where=s > 0)
             pc *= r[:, None]
+            pc[broken] = np.nan
     return p
 
 
 def _softmax_backward_(dp, p, xp):
     """dp <- p * (dp - rowsum(p * dp)) in place, block by block (dp, p C-contiguous, same shape)."""
+    if xp is np and kernels.softmax_backward_(dp, p):
+        return dp
     S = p.shape[-1]
     dp2, p2 = dp.reshape(-1, S), p.reshape(-1, S)
     for b in _blocks(p2.shape[0], S):
