@@ -1,16 +1,16 @@
-"""float32 exp and tanh that LLVM can vectorise, for the compiled kernels' loops.
+"""float32 exp, erf and tanh that LLVM can vectorise, for the compiled kernels' loops.
 
 libm's expf is a call per element, which keeps a loop scalar: `expf` is the classic
 range-reduced polynomial instead (Cody-Waite reduction, degree-6 minimax, 2^n built from
-its bits), within 2 ulp of NumPy's; `tanhf` is an odd polynomial near 0 and
-1 - 2 / (exp(2x) + 1) elsewhere. Both are inlined into the loop that calls them. expf
-clamps its argument to [-87.3, 88.3]: a caller that needs exp(-inf) = 0 (a masked score)
-selects the zero itself. On an AVX2 machine a loop of expf over 524,288 float32 took
-0.25 ms, np.exp 1.16 ms (NumPy's vectorised exp needs AVX-512).
+its bits), within 2 ulp of NumPy's; `erff` is ops/special.py's float32 erf on it; `tanhf`
+is an odd polynomial near 0 and 1 - 2 / (exp(2x) + 1) elsewhere. All are inlined into the
+loop that calls them. expf clamps its argument to [-87.3, 88.3]: a caller that needs
+exp(-inf) = 0 (a masked score) selects the zero itself. On an AVX2 machine a loop of expf
+over 524,288 float32 took 0.25 ms, np.exp 1.16 ms (NumPy's vectorised exp needs AVX-512).
 
 numba's on-disk cache keys each kernel on its own file: a change here must come with a
-change to the files whose kernels inline these (compiled_recurrent, compiled_softmax),
-or their cached machine code keeps the old version.
+change to the files whose kernels inline these (compiled_recurrent, compiled_softmax,
+compiled_activation), or their cached machine code keeps the old version.
 """
 
 import math
@@ -52,6 +52,25 @@ def expf(x):
     p = p * r + np.float32(5.0000001201e-1)
     p = p * r * r + r + _ONE
     return p * _bits_to_f32((np.int32(n) + np.int32(127)) << np.int32(23))
+
+
+@_inline
+def _horner6(c, z):
+    return ((((c[5] * z + c[4]) * z + c[3]) * z + c[2]) * z + c[1]) * z + c[0]
+
+
+@_inline
+def erff(x, small, large):
+    """erf(x) in float32 as ops/special.py's _erf_array computes it, from its two float32
+    tables (6-tuples, ops.special.erf_coefficients): x P(x^2) for |x| < 1, else
+    sign(x) (1 - exp(-a^2) G(9.6 / (2 + a) - 2.2)) with a = |x| clipped to [1, 6]; nan
+    stays nan."""
+    a = abs(x)
+    near = x * _horner6(small, x * x)
+    ac = min(max(a, _ONE), np.float32(6.0))
+    g = _horner6(large, np.float32(9.6) / (np.float32(2.0) + ac) - np.float32(2.2))
+    far = math.copysign(_ONE - expf(-(ac * ac)) * g, x)
+    return near if a < _ONE else (far if a == a else x)
 
 
 @_inline

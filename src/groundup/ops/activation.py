@@ -27,7 +27,7 @@ from .activation_common import (
     tensor_arg,
 )
 from .common import quiet, to_float
-from .special import _erf_array
+from .special import _erf_array, erf_coefficients
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softplus",
@@ -150,7 +150,7 @@ class GELUFn(Function):
 
     @ieee
     def forward(self, x):
-        y = kernels.gelu_forward(self, x)
+        y = kernels.gelu_forward(self, x, erf_coefficients)
         if y is not None:
             return y  # the compiled twin (groundup.kernels): same result, same saved state
         cdf = _erf_array(x * _SQRT_HALF, self.xp)

@@ -59,6 +59,14 @@ _ERFC_SCALED = {
 }
 
 
+def erf_coefficients(dtype):
+    """The two tables _erf_array evaluates for float32 or float64 (lowest degree first):
+    P of erf(x) = x P(x^2) for |x| < 1, and G of erf(x) = sign(x) (1 - exp(-a^2) G(u)),
+    u = 9.6 / (2 + a) - 2.2, for 1 <= a = |x| <= 6 (compiled kernels use the same)."""
+    key = "f8" if np.dtype(dtype) == np.float64 else "f4"
+    return _ERF_SMALL[key], _ERFC_SCALED[key]
+
+
 def _horner(coeffs, z):
     """sum_i coeffs[i] * z**i in place on one fresh array; float coefficients keep z's dtype."""
     p = z * coeffs[-1]
