@@ -2,7 +2,11 @@
 
 A ```text block right after a ```python block is the output that block prints;
 the test compares them (numbers within a small tolerance, words exactly), so
-the numbers the docs quote are the numbers the code produces.
+the numbers the docs quote are the numbers the code produces. Two kinds of output move
+from one CPU to another, because the run amplifies the last-bit rounding differences of
+the BLAS (a GAN's game): a ```text rough block's numbers are compared within 30%, which
+still fails a run that stops learning; a ```text varies block's words only (its page says
+which of its figures to expect where).
 """
 
 import contextlib
@@ -17,22 +21,26 @@ from groundup import kernels
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FILES = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
-BLOCK = re.compile(r"^```(python|text)\n(.*?)^```", re.S | re.M)
+BLOCK = re.compile(r"^```(python|text|text rough|text varies)\n(.*?)^```", re.S | re.M)
+TOLERANCE = {"text": 2e-2, "text rough": 0.3, "text varies": math.inf}  # numbers, relative
 NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?[,\]\)]*$")
 
 
 def blocks(path):
-    """[(code, expected_output_or_None)] for each python block of the file."""
+    """[(code, expected_output_or_None, relative tolerance)] for each python block."""
     out = []
     for kind, body in BLOCK.findall(path.read_text()):
         if kind == "python":
-            out.append([body, None])
+            out.append([body, None, 2e-2])
         elif out and out[-1][1] is None:
             out[-1][1] = body
+            out[-1][2] = TOLERANCE[kind]
     return out
 
 
-def _same(got, want):
+def _same(got, want, rel_tol=2e-2):
+    if rel_tol == math.inf:  # words only: every number (in "(24%" too) is a placeholder
+        got, want = (re.sub(r"\d+(\.\d+)?", "0", t) for t in (got, want))
     gt, wt = got.split(), want.split()
     if len(gt) != len(wt):
         return False
@@ -41,7 +49,7 @@ def _same(got, want):
             continue
         if NUMBER.match(g) and NUMBER.match(w):
             gv, wv = float(g.rstrip(",])")), float(w.rstrip(",])"))
-            if math.isclose(gv, wv, rel_tol=2e-2, abs_tol=2e-3):
+            if math.isclose(gv, wv, rel_tol=rel_tol, abs_tol=2e-3):
                 continue
         return False
     return True
@@ -54,7 +62,7 @@ def test_code_blocks_run(path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace = {"__name__": "__docs__"}
-    for i, (code, expected) in enumerate(found):
+    for i, (code, expected, rel_tol) in enumerate(found):
         buf = io.StringIO()
         try:
             # the docs' numbers come from the NumPy reference (GROUNDUP_FAST=0)
@@ -63,7 +71,7 @@ def test_code_blocks_run(path, tmp_path, monkeypatch):
         except Exception as e:  # name the block that failed
             raise AssertionError(f"{path.name}: code block {i} failed: {e!r}") from e
         if expected is not None:
-            assert _same(buf.getvalue(), expected), (
+            assert _same(buf.getvalue(), expected, rel_tol), (
                 f"{path.name}: code block {i} printed\n{buf.getvalue()}\nbut the docs say\n"
                 f"{expected}"
             )

@@ -13,8 +13,8 @@ PAGE = ROOT / "docs" / "10-distributed.md"
 @needs_mpi
 def test_the_page_on_two_ranks_prints_what_one_process_prints(tmp_path):
     found = blocks(PAGE)
-    script = "\n".join(code for code, _ in found)
-    expected = "".join(out for _, out in found if out is not None)
+    script = "\n".join(code for code, _, _ in found)
+    expected = "".join(out for _, out, _ in found if out is not None)
     path = pathlib.Path(tmp_path) / "train_ddp.py"
     path.write_text(script)
     out = run_ranks(str(path), cwd=tmp_path)
