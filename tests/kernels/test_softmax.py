@@ -37,7 +37,8 @@ def test_compiled_softmax_matches_the_reference(S):
     a = _scores((3, 5, S))
     with kernels.use(False):
         want = attention._softmax_rows(a, np)
-    got = kernels.softmax_rows(a)
+    with kernels.use(True):
+        got = kernels.softmax_rows(a)
     assert got is not None and got.dtype == np.float32 and got.shape == a.shape
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
     assert (got[0, 1] == 0).all() and (got[0, 2, : S // 2] == 0).all()
@@ -47,19 +48,21 @@ def test_compiled_softmax_matches_the_reference(S):
     with kernels.use(False):
         want_d = attention._softmax_backward_(dp.copy(), want, np)
     got_d = dp.copy()
-    assert kernels.softmax_backward_(got_d, want)
+    with kernels.use(True):
+        assert kernels.softmax_backward_(got_d, want)
     np.testing.assert_allclose(got_d, want_d, rtol=1e-5, atol=1e-6)
 
 
 def test_other_arrays_run_the_reference():
     a = _scores((2, 4, 8))
-    assert kernels.softmax_rows(a.astype(np.float64)) is None  # float64: the reference's exp
-    assert kernels.softmax_rows(a.transpose(0, 2, 1)) is None  # not C-contiguous
     with kernels.use(False):
         assert kernels.softmax_rows(a) is None
-    frozen = a.copy()
-    frozen.flags.writeable = False
-    assert not kernels.softmax_backward_(frozen, a)
+    with kernels.use(True):
+        assert kernels.softmax_rows(a.astype(np.float64)) is None  # float64: the reference's
+        assert kernels.softmax_rows(a.transpose(0, 2, 1)) is None  # not C-contiguous
+        frozen = a.copy()
+        frozen.flags.writeable = False
+        assert not kernels.softmax_backward_(frozen, a)
 
 
 @pytest.mark.parametrize("causal", [False, True])
