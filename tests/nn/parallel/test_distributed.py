@@ -124,6 +124,25 @@ def test_attached_keeps_the_module_unwrapped_and_unhooks_after(group):
     assert not model.__dict__.get("_forward_pre_hooks")
 
 
+def test_a_dropped_wrapper_unhooks_its_module(group):
+    """As in PyTorch: once the DistributedDataParallel is gone, the module's backward no
+    longer reduces for it (a second wrapper of the same module does not reduce twice)."""
+    import gc
+
+    model = _mlp()
+    before = len(gradients._post_accumulate)
+    ddp = DDP(model)
+    ddp = DDP(model)  # the first one is dropped here
+    gc.collect()
+    assert sum(len(gradients._post_hooks_of(p)) for p in model.parameters()) == 4
+    x, y = _data()
+    F.cross_entropy(ddp(x), y).backward()
+    del ddp
+    gc.collect()
+    assert len(gradients._post_accumulate) == before
+    assert all(not gradients._post_hooks_of(p) for p in model.parameters())
+
+
 def test_buffers_are_left_alone_without_grad(group):
     model = gu.nn.Sequential(gu.nn.Linear(3, 4), gu.nn.BatchNorm1d(4))
     ddp = DDP(model)

@@ -103,6 +103,16 @@ def _buckets(params, cap_bytes, block_bytes=0):
     return done
 
 
+def _unhook(handles, sinks):
+    """Remove the gradient hooks and the weight-gradient sinks (both lists emptied)."""
+    for handle in handles:
+        handle.remove()
+    handles.clear()
+    for p in sinks:
+        set_weight_grad_sink(p, None, 0)
+    sinks.clear()
+
+
 class Reducer:
     """Averages the gradients of `params` over the process group during each backward."""
 
@@ -123,17 +133,26 @@ class Reducer:
         self.in_pass = False
         self.arrived = {}  # id(param) -> param, in the order the gradients came
         self.log = None  # a list to record ("start", bucket index) / ("done",) in, for tests
-        self.sinks = []
+        self.sinks = []  # weights with a gradient sink (one list, changed in place)
         self._set_buckets(_buckets(list(reversed(self.params)), cap_bytes))
-        self.handles = [p.register_post_accumulate_grad_hook(self._on_grad)
-                        for p in self.params]
+        reducer = weakref.ref(self)  # the hooks must not keep the reducer alive
+
+        def on_grad(param):
+            self = reducer()
+            if self is not None:
+                self._on_grad(param)
+
+        self.handles = [p.register_post_accumulate_grad_hook(on_grad) for p in self.params]
+        # unhooked by remove(), or when the reducer goes (its DistributedDataParallel dropped,
+        # as PyTorch's does): the module's backward then stops all-reducing for it
+        self._unhook = weakref.finalize(self, _unhook, self.handles, self.sinks)
 
     def _set_buckets(self, buckets):
         for p in self.sinks:
             set_weight_grad_sink(p, None, 0)
         self.buckets = buckets
         self.where = {}  # id(param) -> (bucket, its index in the bucket)
-        self.sinks = []
+        self.sinks.clear()
         for k, bucket in enumerate(buckets):
             for i, p in enumerate(bucket.params):
                 self.where[id(p)] = (bucket, i)
@@ -144,12 +163,7 @@ class Reducer:
 
     def remove(self):
         """Unhook from the parameters (the module trains alone again)."""
-        for handle in self.handles:
-            handle.remove()
-        self.handles = []
-        for p in self.sinks:
-            set_weight_grad_sink(p, None, 0)
-        self.sinks = []
+        self._unhook()
 
     # ------------------------------------------------------------- in backward
     def _begin(self):
