@@ -18,7 +18,8 @@ the caller passes (np.matmul calls sgemm per matrix when the inner strides allow
 heads of a packed projection need no copies); the softmax works on cache-sized blocks of
 rows with one shift per block (none at all when the block's maximum is small enough for exp
 not to overflow), not one per row, and takes row sums as a GEMV with a ones vector; the
-softmax backward takes its row dots with einsum and works in place on dP. The scale goes
+softmax backward takes its row dots with einsum and works in place on dP (with the `fast`
+extra, both are one compiled, threaded pass over the rows: kernels/softmax.py). The scale goes
 into a copy of q (c q, saved for dk) and of k in the backward (for dq), the two smallest
 arrays. A backward computes only the gradients its inputs need.
 
