@@ -17,6 +17,7 @@ import re
 
 import pytest
 
+import groundup as gu
 from groundup import kernels
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -55,8 +56,20 @@ def _same(got, want, rel_tol=2e-2):
     return True
 
 
+@pytest.fixture
+def one_thread(monkeypatch):
+    """One thread, whatever else runs: the BLAS rounds differently at 2 threads, and a
+    sampled text or a training run amplifies that into other words or figures. A page's
+    own set_num_threads call is ignored meanwhile."""
+    set_num_threads = gu.set_num_threads
+    set_num_threads(1)
+    monkeypatch.setattr(gu, "set_num_threads", lambda n=None: None)
+    yield
+    set_num_threads(None)
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_code_blocks_run(path, tmp_path, monkeypatch):
+def test_code_blocks_run(path, tmp_path, monkeypatch, one_thread):
     found = blocks(path)
     assert found or path.name != "README.md", "README.md lost its example"
     monkeypatch.chdir(tmp_path)
