@@ -16,11 +16,11 @@ SPECIAL = [0.0, -0.0, 1e-30, -1e-30, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0, 6.0, -6.0,
            30.0, -30.0, np.inf, -np.inf, np.nan]
 
 
-def _run(x_np, dtype, fwd, bwd):
+def _run(x_np, dtype, fwd, bwd, approximate="none"):
     x = gu.tensor(x_np, dtype=dtype, requires_grad=True)
     dy = gu.tensor(np.cos(np.arange(x_np.size)).reshape(x_np.shape), dtype=dtype)
     with kernels.use(fwd):
-        y = F.gelu(x)
+        y = F.gelu(x, approximate=approximate)
     with kernels.use(bwd):
         y.backward(dy)
     return y.numpy(), x.grad.numpy()
@@ -37,6 +37,24 @@ def test_compiled_gelu_matches_the_reference(dtype, fwd, bwd, monkeypatch):
     for g, w in zip(got, want, strict=True):
         assert g.dtype == w.dtype
         np.testing.assert_allclose(g, w, **tol)
+
+
+@pytest.mark.parametrize("fwd, bwd", [(True, True), (True, False), (False, True)])
+def test_compiled_gelu_tanh_matches_the_reference(fwd, bwd, monkeypatch):
+    """float32 (float64 keeps the reference): compiled_math's tanh against NumPy's. Where
+    tanh is within an ulp of -1, 1 + t is a few ulps and NumPy's float32 tanh is itself one
+    ulp off there (tanh(-9.95467) = -0.99999994, the nearest float32 being -1): times x
+    and the backward's factors that is up to about 3e-6 absolute, hence atol."""
+    monkeypatch.setattr(kernels.switch, "MIN_SIZE", 0)
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.standard_normal(70000 - len(SPECIAL)) * 3, SPECIAL]).reshape(-1, 7)
+    got = _run(x, np.float32, fwd, bwd, "tanh")
+    want = _run(x, np.float32, False, False, "tanh")
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype
+        np.testing.assert_allclose(g, w, rtol=2e-6, atol=5e-6)
+    with kernels.use(True):
+        assert kernels.gelu_tanh_forward(None, np.zeros(8)) is None  # float64
 
 
 def test_small_and_strided_inputs_take_the_reference(monkeypatch):

@@ -22,6 +22,7 @@ allows. What is compiled (each module's docstring gives what it measured):
                                 bit-identical (optim.py; plain SGD is one BLAS axpy)
     layer_norm_forward/backward LayerNormFn (normalization.py)
     gelu_forward/backward       GELUFn, exact erf form (activation.py)
+    gelu_tanh_forward/backward  GELUTanhFn, float32 (activation.py)
     relu_backward               ReLUFn's backward, threaded (activation.py)
     max_pool2d_forward/backward MaxPoolFn in 2-D: one pass each way (pool.py)
     softmax_rows, softmax_backward_
@@ -36,7 +37,13 @@ process; `kernels.use(False)` (or `kernels.disabled()`) for a `with` block;
 `kernels.enabled()` says whether it is on.
 """
 
-from .activation import gelu_backward, gelu_forward, relu_backward
+from .activation import (
+    gelu_backward,
+    gelu_forward,
+    gelu_tanh_backward,
+    gelu_tanh_forward,
+    relu_backward,
+)
 from .conv import col2im, im2col
 from .normalization import layer_norm_backward, layer_norm_forward
 from .optim import adam_, prepare, sgd_
@@ -53,6 +60,7 @@ from .switch import available, disabled, enabled, use
 __all__ = ["available", "enabled", "use", "disabled", "prepare", "adam_", "sgd_", "im2col",
            "col2im", "relu_backward",
            "layer_norm_forward", "layer_norm_backward", "gelu_forward", "gelu_backward",
+           "gelu_tanh_forward", "gelu_tanh_backward",
            "max_pool2d_forward", "max_pool2d_backward", "saved_by_kernel",
            "lstm_forward_steps", "lstm_backward_steps", "gru_forward_steps",
            "gru_backward_steps", "softmax_rows", "softmax_backward_"]

@@ -11,7 +11,8 @@ compiled at 1 thread and 5.3 ms at 2 with libm's erf and exp, one element at a t
 (a shared 2-core machine, so rough). float32 now evaluates the reference's own erf
 polynomial and compiled_math's exp, which vectorise: on a 2-core AVX2 machine, 1,048,576
 elements at 1 thread, the forward 13.7 ms (reference) / 11.0 (libm) / 3.5, the backward
-3.5 (libm) / 1.7 ms.
+3.5 (libm) / 1.7 ms. GELU's tanh form (GELUTanhFn, GPT's) is compiled for float32 with
+compiled_math's tanh: NumPy's tanh without AVX-512 is libm's, one element at a time.
 
 ReLU's forward has no compiled twin: measured in the MLP step it gained nothing (NumPy's
 maximum is one SIMD pass already, and the step's ReLUs are bound by memory traffic). Its
@@ -25,7 +26,8 @@ import numpy as np
 
 from . import switch
 
-__all__ = ["gelu_forward", "gelu_backward", "relu_backward"]
+__all__ = ["gelu_forward", "gelu_backward", "gelu_tanh_forward", "gelu_tanh_backward",
+           "relu_backward"]
 
 _CONSTANTS = {}
 
@@ -101,6 +103,42 @@ def gelu_backward(ctx, dy):
         kernel = mod.gelu_backward_f32 if dy.dtype == np.float32 else mod.gelu_backward
         kernel(dy.reshape(-1), x.reshape(-1), cdf.reshape(-1), dx.reshape(-1),
                _constants(dy.dtype))
+    except Exception as e:  # pragma: no cover
+        switch.failed(e)
+        return None
+    return dx
+
+
+def gelu_tanh_forward(ctx, x):
+    """GELUTanhFn.forward, compiled (float32: the reference's operations with
+    compiled_math's tanh, which vectorises; libm's does not); None when the reference
+    must run. Saves what the reference saves (x, t)."""
+    mod = _module(x) if x.dtype == np.float32 else None
+    if mod is None:
+        return None
+    save = bool(ctx.needs_input_grad[0])
+    y = np.empty_like(x)
+    t = np.empty_like(x) if save else y[:0]
+    try:
+        mod.gelu_tanh_forward_f32(x.reshape(-1), y.reshape(-1), t.reshape(-1), save)
+    except Exception as e:  # pragma: no cover - a numba failure falls back, once
+        switch.failed(e)
+        return None
+    if save:
+        ctx.save_for_backward(x, t)
+    return y
+
+
+def gelu_tanh_backward(ctx, dy):
+    """GELUTanhFn.backward, compiled (float32); None when the reference must run."""
+    x, t = ctx.saved
+    mod = _module(dy, x, t) if dy.dtype == np.float32 else None
+    if mod is None:
+        return None
+    dx = np.empty_like(dy)
+    try:
+        mod.gelu_tanh_backward_f32(dy.reshape(-1), x.reshape(-1), t.reshape(-1),
+                                   dx.reshape(-1))
     except Exception as e:  # pragma: no cover
         switch.failed(e)
         return None

@@ -1,4 +1,5 @@
-"""Compiled GELU (exact, erf form): one threaded pass forward, one backward.
+"""Compiled GELU (exact, erf form, and the tanh approximation): one threaded pass
+forward, one backward.
 
 The math of ops/activation.py's GELUFn, element by element, in the input's dtype. In
 float32 the erf is the reference's own polynomial and the exp compiled_math's, so the
@@ -15,10 +16,34 @@ import math
 import numpy as np
 from numba import prange
 
-from .compiled_math import erff, expf
+from .compiled_math import erff, expf, tanhf
 from .switch import jit
 
 _LOW = np.float32(-87.0)  # exp below this is under float32's smallest normal: 0
+_BETA, _KAPPA = np.float32(math.sqrt(2.0 / math.pi)), np.float32(0.044715)
+_KAPPA3 = np.float32(3.0 * 0.044715)
+_ONE, _HALF = np.float32(1.0), np.float32(0.5)
+
+
+@jit(error_model="numpy")
+def gelu_tanh_forward_f32(x, y, t, save):
+    """t = tanh(b (x + k x^3)), y = x (1 + t) / 2 in float32 (t kept when `save`), in the
+    reference's order of operations, tanh from compiled_math."""
+    for i in prange(x.size):
+        xi = x[i]
+        ti = tanhf((xi * xi * _KAPPA + _ONE) * xi * _BETA)
+        if save:
+            t[i] = ti
+        y[i] = (ti + _ONE) * xi * _HALF
+
+
+@jit(error_model="numpy")
+def gelu_tanh_backward_f32(dy, x, t, dx):
+    """dx = dy ((1 + t) / 2 + x/2 (1 - t^2) b (1 + 3 k x^2)), as the reference computes it."""
+    for i in prange(x.size):
+        xi, ti = x[i], t[i]
+        d = (xi * xi * _KAPPA3 + _ONE) * _BETA * (_ONE - ti * ti) * xi
+        dx[i] = (d + ti + _ONE) * _HALF * dy[i]
 
 
 @jit(error_model="numpy")
