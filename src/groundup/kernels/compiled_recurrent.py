@@ -39,6 +39,18 @@ _ONE = np.float32(1.0)
 
 
 @_kernel
+def _put_rows(dst, k, src, rows):
+    """dst[r, k, :] = src[r*B : (r+1)*B] for r < rows (dst (R, T, B), src flat). Element
+    by element: a slice assignment per row makes two array views, which cost more than
+    the copy (the LSTM backward's 512 rows a step: 9.8 against 3.0 us)."""
+    B = dst.shape[2]
+    for r in range(rows):
+        o = r * B
+        for c in range(B):
+            dst[r, k, c] = src[o + c]
+
+
+@_kernel
 def _sigmoid_of_minus(s):
     """s <- 1 / (1 + exp(s)) over a flat array (the rows were scaled by -1 or -2)."""
     for i in range(s.size):
@@ -100,8 +112,7 @@ def lstm_forward_steps(Ws, Z, F, c, keep):
             _cell_kept(s, c1, h, F[k].reshape(-1), HB)
         else:
             _cell(s, c1, h, HB)
-        for j in range(H):
-            Z[j, k + 1, :] = h[j * B:(j + 1) * B]
+        _put_rows(Z, k + 1, h, H)
 
 
 @_kernel
@@ -131,8 +142,7 @@ def lstm_backward_steps(W, F, dY, dc, dA):
     item = W.itemsize
     for k in range(T - 1, -1, -1):
         _step_back(dY[k].reshape(-1), F[k].reshape(-1), dc1, da, HB)
-        for r in range(G):
-            dA[r, k, :] = da[r * B:(r + 1) * B]
+        _put_rows(dA, k, da, G)
         if k > 0:
             _sgemm(_ROW, _T, _N, H, B, G, np.float32(1.0), W.ctypes.data, K,
                    dA.ctypes.data + k * B * item, T * B, np.float32(1.0),
@@ -184,8 +194,7 @@ def gru_forward_steps(Whs, Gx, Z, F, b_hn, keep):
         _sgemm(_ROW, _N, _N, G, B, H, np.float32(1.0), Whs.ctypes.data, H,
                Z.ctypes.data + k * B * item, (T + 1) * B, np.float32(0.0), s.ctypes.data, B)
         _gru_cell(s, Gx[k].reshape(-1), bq, h, hn, F[k].reshape(-1) if keep else h, HB, keep)
-        for j in range(H):
-            Z[j, k + 1, :] = hn[j * B:(j + 1) * B]
+        _put_rows(Z, k + 1, hn, H)
         h, hn = hn, h
 
 
@@ -215,8 +224,7 @@ def gru_backward_steps(w_hh, F, dY, dA):
     for k in range(T - 1, -1, -1):
         _gru_step_back(dY[k].reshape(-1), F[k].reshape(-1), da, dY[max(k - 1, 0)].reshape(-1),
                        HB, k > 0)
-        for r in range(4 * H):
-            dA[r, k, :] = da[r * B:(r + 1) * B]
+        _put_rows(dA, k, da, 4 * H)
         if k > 0:
             _sgemm(_ROW, _T, _N, H, B, G, np.float32(1.0), w_hh.ctypes.data, H,
                    dA.ctypes.data + (H * T * B + k * B) * item, T * B, np.float32(1.0),
