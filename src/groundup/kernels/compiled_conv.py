@@ -5,6 +5,9 @@ its batch-innermost layout: x (C, H, W, N), X6 (C, P, kw, count, Wo, N) with blo
 holding the input rows h = q*sh + offsets[p] - pt. Each thread takes whole rows of
 (Wo, N) values (im2col) or whole input rows (C, h) of dx (col2im: every value of dx is
 summed by the one thread that owns its row, so no two threads write the same place).
+The copies are written element by element, not as slice assignments: numba makes array
+views for each slice, which cost more than the copy of a row of N values (reference CNN's
+second layer, 1 thread: im2col 0.70 -> 0.38 ms, col2im 1.05 -> 0.69 ms).
 """
 
 from numba import prange
@@ -26,16 +29,15 @@ def im2col(x, X6, offsets, sh, sw, dw, pt, pl):
         p = r % P
         c = r // P
         h = q * sh + offsets[p] - pt
-        row = X6[c, p, j, q]
-        if h < 0 or h >= H:
-            row[:, :] = 0
-            continue
+        inside = h >= 0 and h < H
         for wo in range(WO):
             w = wo * sw + j * dw - pl
-            if w >= 0 and w < W:
-                row[wo, :] = x[c, h, w, :]
+            if inside and w >= 0 and w < W:
+                for n in range(N):
+                    X6[c, p, j, q, wo, n] = x[c, h, w, n]
             else:
-                row[wo, :] = 0
+                for n in range(N):
+                    X6[c, p, j, q, wo, n] = 0
 
 
 @jit
@@ -46,8 +48,9 @@ def col2im(dX6, dx, offsets, sh, sw, dw, pt, pl):
     for idx in prange(C * H):
         c = idx // H
         h = idx % H
-        out = dx[c, h]
-        out[:, :] = 0
+        for w in range(W):
+            for n in range(N):
+                dx[c, h, w, n] = 0
         for p in range(P):
             t = h + pt - offsets[p]
             if t < 0 or t % sh != 0 or t // sh >= Q:
@@ -57,7 +60,5 @@ def col2im(dX6, dx, offsets, sh, sw, dw, pt, pl):
                 for wo in range(WO):
                     w = wo * sw + j * dw - pl
                     if w >= 0 and w < W:
-                        src = dX6[c, p, j, q, wo]
-                        dst = out[w]
                         for n in range(N):
-                            dst[n] += src[n]
+                            dx[c, h, w, n] += dX6[c, p, j, q, wo, n]
