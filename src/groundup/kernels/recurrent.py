@@ -10,7 +10,9 @@ reference's, so either backward follows either forward.
 
 Measured (reference LSTM step of benchmarks/bench_rnn.py: batch 32, 50 steps, input 32,
 hidden 128, Adam; 1 thread, a shared 2-core machine): the forward loop 8-10 ms -> about
-5.7 ms, of which the GEMMs are about 3.6 ms.
+5.7 ms, of which the GEMMs are about 3.6 ms. On an AMD EPYC, copying each step's rows
+element by element instead of as slices (compiled_recurrent._put_rows) took the forward
+loop from 5.1-5.7 to 4.2 ms and the backward loop from 5.2 to 3.4 ms.
 """
 
 import numpy as np
