@@ -100,7 +100,7 @@ def worker(args):
         model, shape = _build(gu, args.model)
         net = model
         if world > 1:
-            net = DistributedDataParallel(model, bucket_cap_mb=cap)
+            net = DistributedDataParallel(model, bucket_cap_mb=cap or None)  # 0: default
             net._reducer.block_bytes = int(block * 1024)
             net._reducer.spin_seconds = spin * 1e-6
         runs.append((net, gu.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)))
@@ -190,8 +190,9 @@ def main():
     p.add_argument("--batch", type=int, default=None,
                    help="global batch (default: 128 for the MLP, 64 for the CNN)")
     p.add_argument("--configs", default=None,
-                   help="2-rank configurations, comma-separated BUCKET_MIB:BLOCK_KIB[:SPIN_US] "
-                        "(default 25:0,25:512,0.5:512 for the MLP, 25:512,0.1:512 for the CNN)")
+                   help="2-rank configurations, comma-separated BUCKET_MIB:BLOCK_KIB[:SPIN_US], "
+                        "BUCKET_MIB 0 for DistributedDataParallel's default (default "
+                        "0:0,25:0,25:512,0.5:512 for the MLP, 0:0,25:0,0.1:512 for the CNN)")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
@@ -205,7 +206,8 @@ def main():
     ten = None
     for model in args.model.split(","):
         batch = args.batch or {"mlp": 128, "cnn": 64}[model]
-        configs = args.configs or {"mlp": "25:0,25:512,0.5:512", "cnn": "25:512,0.1:512"}[model]
+        configs = args.configs or {"mlp": "0:0,25:0,25:512,0.5:512",
+                                   "cnn": "0:0,25:0,0.1:512"}[model]
         me = [sys.executable, os.path.abspath(__file__), "--worker", "--model", model,
               "--steps", str(args.steps), "--repeats", str(args.repeats), "--batch", str(batch),
               "--configs", configs]
@@ -223,7 +225,8 @@ def main():
             eff = r["samples_s"] / (2 * one["samples_s"])
             hidden = 1 - r["wait_ms"] / r["alone_ms"]
             hidden_both = 1 - r["after_both_ms"] / r["alone_ms"]
-            name = f"2 ranks x 1 thread, buckets {cap:g} MiB ({r['buckets']}), blocks {block:g} KiB"
+            size = f"{cap:g} MiB" if cap else "default"
+            name = f"2 ranks x 1 thread, buckets {size} ({r['buckets']}), blocks {block:g} KiB"
             if spin != 1000:
                 name += f", spin {spin:g} us"
             print(f"{name:<56}{r['samples_s']:>10,.0f}{eff:>10.0%}{r['wait_ms']:>9.3f}"

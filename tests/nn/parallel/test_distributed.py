@@ -1,6 +1,8 @@
 """DistributedDataParallel: in one process (a group of one), and on 2 ranks under mpiexec
 (tests/distributed/ranks/ddp.py: equal to one process on the whole batch)."""
 
+import gc
+
 import numpy as np
 import pytest
 
@@ -77,6 +79,20 @@ def test_buckets_in_reverse_order_by_size_and_dtype(group):
     assert sorted(b.buffer.dtype.name for b in buckets) == ["float32", "float64"]
 
 
+def test_the_default_bucket_is_at_most_a_quarter_of_the_gradients(group):
+    """25 MiB as PyTorch, but a small model still gets several buckets (at least 64 KiB)."""
+    model = gu.nn.Sequential(gu.nn.Linear(256, 512), gu.nn.ReLU(), gu.nn.Linear(512, 256),
+                             gu.nn.ReLU(), gu.nn.Linear(256, 10))  # 2 x 512 KiB + 10 KiB
+    total = sum(p.array.nbytes for p in model.parameters())
+    ddp = DDP(model)  # [b3, W3, b2] [W2] [b1] [W1]: a bucket closes before it would overflow
+    assert ddp.bucket_bytes_cap == total // 4 and len(ddp._reducer.buckets) == 4
+    assert len(DDP(model, bucket_cap_mb=25)._reducer.buckets) == 1  # as asked
+    assert DDP(_mlp()).bucket_bytes_cap == 64 * 1024  # a tiny model: one bucket of 64 KiB
+    assert len(DDP(_mlp())._reducer.buckets) == 1
+    with pytest.raises(ValueError, match="bucket_cap_mb must be a positive number"):
+        DDP(model, bucket_cap_mb=True)
+
+
 def test_each_bucket_starts_during_backward(group):
     ddp = DDP(_mlp(), bucket_cap_mb=1e-5)  # one parameter per bucket
     ddp._reducer.log = events = []
@@ -114,6 +130,7 @@ def test_a_parameter_without_gradient_gets_zeros(group):
 
 
 def test_attached_keeps_the_module_unwrapped_and_unhooks_after(group):
+    gc.collect()  # wrappers dropped by earlier tests unhook when collected
     model = _mlp()
     before = len(gradients._post_accumulate)
     with DDP.attached(model) as ddp:
@@ -127,8 +144,7 @@ def test_attached_keeps_the_module_unwrapped_and_unhooks_after(group):
 def test_a_dropped_wrapper_unhooks_its_module(group):
     """As in PyTorch: once the DistributedDataParallel is gone, the module's backward no
     longer reduces for it (a second wrapper of the same module does not reduce twice)."""
-    import gc
-
+    gc.collect()  # wrappers dropped by earlier tests
     model = _mlp()
     before = len(gradients._post_accumulate)
     ddp = DDP(model)

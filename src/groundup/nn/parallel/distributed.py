@@ -62,6 +62,15 @@ def _check_same_model(module):
                            f"build the same model on every rank")
 
 
+_CAP, _CAP_MIN = 25 * 2**20, 64 * 2**10  # bytes: PyTorch's default bucket, the smallest
+
+
+def _default_cap(params):
+    """25 MiB, but at most a quarter of the gradients' bytes and at least 64 KiB."""
+    total = sum(p.array.nbytes for p in params)
+    return int(min(_CAP, max(_CAP_MIN, total // 4)))
+
+
 class DistributedDataParallel(Module):
     """Data-parallel training over the process group (see the module docstring).
 
@@ -70,9 +79,13 @@ class DistributedDataParallel(Module):
             prefix "module." as in PyTorch (save `model.module.state_dict()` to load
             into the bare model).
         broadcast_buffers: broadcast rank 0's buffers at each training forward.
-        bucket_cap_mb: the size of a gradient bucket, in MiB (default 25); smaller
-            buckets start communicating earlier in backward, larger ones send fewer
-            messages.
+        bucket_cap_mb: the size of a gradient bucket, in MiB; smaller buckets start
+            communicating earlier in backward, larger ones send fewer messages. Default
+            (None): 25, as PyTorch, but at most a quarter of the model's gradient bytes
+            (and at least 64 KiB), so that a model under 100 MiB also gets several
+            buckets and its first all-reduces run during backward (the reference CNN's
+            460 KiB in one bucket hid 42% of its all-reduce time on 2 ranks, in three
+            77%; with 25 MiB it has one bucket, in PyTorch too).
         gradient_as_bucket_view: make each .grad a view of its bucket (saves a copy per
             step; the .grad array is then overwritten by the next backward).
         device_ids, output_device, dim, process_group, find_unused_parameters,
@@ -85,7 +98,7 @@ class DistributedDataParallel(Module):
     """
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0,
-                 broadcast_buffers=True, process_group=None, bucket_cap_mb=25,
+                 broadcast_buffers=True, process_group=None, bucket_cap_mb=None,
                  find_unused_parameters=False, check_reduction=False,
                  gradient_as_bucket_view=False, static_graph=False):
         super().__init__()
@@ -96,9 +109,9 @@ class DistributedDataParallel(Module):
             raise ValueError("DistributedDataParallel: Default process group has not been "
                              "initialized; call gu.distributed.init_process_group() first")
         dist.process_group.world(process_group, "DistributedDataParallel")
-        if bucket_cap_mb is None:
-            bucket_cap_mb = 25
-        if not isinstance(bucket_cap_mb, (int, float)) or bucket_cap_mb <= 0:
+        if bucket_cap_mb is not None and (not isinstance(bucket_cap_mb, (int, float))
+                                          or isinstance(bucket_cap_mb, bool)
+                                          or bucket_cap_mb <= 0):
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be a positive "
                              f"number of MiB, got {bucket_cap_mb!r}")
         self.module = module
@@ -106,12 +119,13 @@ class DistributedDataParallel(Module):
         self.output_device = None
         self.dim = dim
         self.broadcast_buffers = bool(broadcast_buffers)
-        self.bucket_bytes_cap = int(bucket_cap_mb * 1024 * 1024)
         self.require_backward_grad_sync = True
         if dist.get_world_size() > 1:
             _check_same_model(module)
             _broadcast_arrays(list(module.parameters()) + list(module.buffers()))
         params = [p for p in module.parameters() if p.requires_grad]
+        self.bucket_bytes_cap = (_default_cap(params) if bucket_cap_mb is None
+                                 else int(bucket_cap_mb * 1024 * 1024))
         self.gradient_as_bucket_view = bool(gradient_as_bucket_view)
         self._reducer = Reducer(params, self.bucket_bytes_cap, dist.get_world_size(),
                                 as_view=self.gradient_as_bucket_view)
