@@ -74,22 +74,11 @@ def gelu_forward(ctx, x, erf_coefficients):
     mod = _module(x)
     if mod is None:
         return None
-    save = bool(ctx.needs_input_grad[0])
-    y = np.empty_like(x)
-    cdf = np.empty_like(x) if save else y[:0]
-    try:
-        if x.dtype == np.float32:
-            mod.gelu_forward_f32(x.reshape(-1), y.reshape(-1), cdf.reshape(-1),
-                                 _constants(x.dtype), _erf_tables(erf_coefficients), save)
-        else:
-            mod.gelu_forward(x.reshape(-1), y.reshape(-1), cdf.reshape(-1),
-                             _constants(x.dtype), save)
-    except Exception as e:  # pragma: no cover - a numba failure falls back, once
-        switch.failed(e)
-        return None
-    if save:
-        ctx.save_for_backward(x, cdf)
-    return y
+    c = _constants(x.dtype)
+    if x.dtype == np.float32:
+        tables = _erf_tables(erf_coefficients)
+        return _forward(ctx, x, lambda *a: mod.gelu_forward_f32(*a[:3], c, tables, a[3]))
+    return _forward(ctx, x, lambda *a: mod.gelu_forward(*a[:3], c, a[3]))
 
 
 def gelu_backward(ctx, dy):
@@ -98,15 +87,8 @@ def gelu_backward(ctx, dy):
     mod = _module(dy, x, cdf)
     if mod is None:
         return None
-    dx = np.empty_like(dy)
-    try:
-        kernel = mod.gelu_backward_f32 if dy.dtype == np.float32 else mod.gelu_backward
-        kernel(dy.reshape(-1), x.reshape(-1), cdf.reshape(-1), dx.reshape(-1),
-               _constants(dy.dtype))
-    except Exception as e:  # pragma: no cover
-        switch.failed(e)
-        return None
-    return dx
+    kernel = mod.gelu_backward_f32 if dy.dtype == np.float32 else mod.gelu_backward
+    return _backward(dy, x, cdf, lambda *a: kernel(*a, _constants(dy.dtype)))
 
 
 def gelu_tanh_forward(ctx, x):
@@ -114,31 +96,37 @@ def gelu_tanh_forward(ctx, x):
     compiled_math's tanh, which vectorises; libm's does not); None when the reference
     must run. Saves what the reference saves (x, t)."""
     mod = _module(x) if x.dtype == np.float32 else None
-    if mod is None:
-        return None
-    save = bool(ctx.needs_input_grad[0])
-    y = np.empty_like(x)
-    t = np.empty_like(x) if save else y[:0]
-    try:
-        mod.gelu_tanh_forward_f32(x.reshape(-1), y.reshape(-1), t.reshape(-1), save)
-    except Exception as e:  # pragma: no cover - a numba failure falls back, once
-        switch.failed(e)
-        return None
-    if save:
-        ctx.save_for_backward(x, t)
-    return y
+    return None if mod is None else _forward(ctx, x, mod.gelu_tanh_forward_f32)
 
 
 def gelu_tanh_backward(ctx, dy):
     """GELUTanhFn.backward, compiled (float32); None when the reference must run."""
     x, t = ctx.saved
     mod = _module(dy, x, t) if dy.dtype == np.float32 else None
-    if mod is None:
+    return None if mod is None else _backward(dy, x, t, mod.gelu_tanh_backward_f32)
+
+
+def _forward(ctx, x, kernel):
+    """y from kernel(x, y, kept, save) over flat views, with `kept` (what the backward
+    needs besides x) saved with x when x needs a gradient; None if the kernel failed."""
+    save = bool(ctx.needs_input_grad[0])
+    y = np.empty_like(x)
+    kept = np.empty_like(x) if save else y[:0]
+    try:
+        kernel(x.reshape(-1), y.reshape(-1), kept.reshape(-1), save)
+    except Exception as e:  # pragma: no cover - a numba failure falls back, once
+        switch.failed(e)
         return None
+    if save:
+        ctx.save_for_backward(x, kept)
+    return y
+
+
+def _backward(dy, x, kept, kernel):
+    """dx from kernel(dy, x, kept, dx) over flat views; None if the kernel failed."""
     dx = np.empty_like(dy)
     try:
-        mod.gelu_tanh_backward_f32(dy.reshape(-1), x.reshape(-1), t.reshape(-1),
-                                   dx.reshape(-1))
+        kernel(dy.reshape(-1), x.reshape(-1), kept.reshape(-1), dx.reshape(-1))
     except Exception as e:  # pragma: no cover
         switch.failed(e)
         return None
