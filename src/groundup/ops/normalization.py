@@ -184,6 +184,35 @@ def _cdot(xp, a, b):
     return xp.einsum("nc,nc->c" if a.ndim == 2 else "ncl,ncl->c", a, b)
 
 
+def channel_setup(fn, x, params, has_w, has_b):
+    """What a batch-norm Function's forward starts with: (C, x as (N, C[, L]), the shape
+    that broadcasts a (C,) array against it, weight or None, bias or None); records
+    fn.has, fn.bshape and fn.xshape for the backward."""
+    C = x.shape[1]
+    x3 = _channel_view(x, C)
+    bshape = (C,) if x3.ndim == 2 else (C, 1)  # broadcasts against (N, C) / (N, C, L)
+    fn.has, fn.bshape, fn.xshape = (has_w, has_b), bshape, x.shape
+    return C, x3, bshape, params[0] if has_w else None, params[-1] if has_b else None
+
+
+def channel_grad(fn, dy):
+    """dy as (N, C[, L]) and its per-channel sum (the bias gradient), for a batch-norm
+    Function's backward."""
+    dy3 = _channel_view(dy, fn.xshape[1])
+    return dy3, _csum(fn.xp, dy3)
+
+
+def update_running(running_mean, running_var, mu, var, n, momentum):
+    """The running statistics (arrays, or None), in place: each moves a fraction `momentum`
+    towards the batch's mean mu and unbiased variance var * n / (n - 1)."""
+    if running_mean is not None:
+        running_mean *= 1.0 - momentum
+        running_mean += momentum * mu
+    if running_var is not None:
+        running_var *= 1.0 - momentum
+        running_var += (momentum * n / (n - 1)) * var
+
+
 class BatchNormFn(Function):
     """Batch normalisation: per channel c, over the batch and spatial positions.
 
@@ -205,27 +234,15 @@ class BatchNormFn(Function):
     def forward(self, x, *params, running_mean, running_var, training, momentum, eps,
                 has_w, has_b):
         xp = self.xp
-        C = x.shape[1]
-        x3 = _channel_view(x, C)
-        bshape = (C,) if x3.ndim == 2 else (C, 1)  # broadcasts against (N, C) / (N, C, L)
-        w = params[0] if has_w else None
-        b = params[-1] if has_b else None
-        self.has = (has_w, has_b)
+        C, x3, bshape, w, b = channel_setup(self, x, params, has_w, has_b)
         self.training = training
-        self.bshape = bshape
-        self.xshape = x.shape
         if training:
             n = x3.size // C
             mu = _csum(xp, x3) * (1.0 / n)
             xc = x3 - mu.reshape(bshape)
             var = _csum(xp, xc * xc) * (1.0 / n)
             rstd = 1.0 / xp.sqrt(var + eps)
-            if running_mean is not None:
-                running_mean *= 1.0 - momentum
-                running_mean += momentum * mu
-            if running_var is not None:
-                running_var *= 1.0 - momentum
-                running_var += (momentum * n / (n - 1)) * var
+            update_running(running_mean, running_var, mu, var, n, momentum)
             k = rstd * w if w is not None else rstd
             self.save_for_backward(xc, rstd, k)
             y = xc * k.reshape(bshape)
@@ -246,9 +263,8 @@ class BatchNormFn(Function):
         bshape = self.bshape
         needs = self.needs_input_grad
         C = self.xshape[1]
-        dy3 = _channel_view(dy, C)
+        dy3, db = channel_grad(self, dy)
         dx = dw = None
-        db = _csum(xp, dy3)
         if self.training:
             xc, rstd, k = self.saved
             n = xc.size // C

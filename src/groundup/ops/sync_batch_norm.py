@@ -11,12 +11,14 @@ passes the process group's).
 from ..autograd import Function
 from .normalization import (
     _cdot,
-    _channel_view,
     _check_affine,
     _check_input,
     _csum,
     _param_grads,
     _params,
+    channel_grad,
+    channel_setup,
+    update_running,
 )
 
 __all__ = ["sync_batch_norm"]
@@ -47,14 +49,7 @@ class SyncBatchNormFn(Function):
     def forward(self, x, *params, running_mean, running_var, momentum, eps, has_w, has_b,
                 all_reduce):
         xp = self.xp
-        C = x.shape[1]
-        x3 = _channel_view(x, C)
-        bshape = (C,) if x3.ndim == 2 else (C, 1)
-        w = params[0] if has_w else None
-        b = params[-1] if has_b else None
-        self.has = (has_w, has_b)
-        self.bshape = bshape
-        self.xshape = x.shape
+        C, x3, bshape, w, b = channel_setup(self, x, params, has_w, has_b)
         self.all_reduce = all_reduce
         n_local = x3.size // C
         stats = xp.zeros((3, C), dtype="float64")
@@ -77,12 +72,7 @@ class SyncBatchNormFn(Function):
         var = var64.astype(x.dtype)
         xc = x3 - mu.reshape(bshape)
         rstd = (1.0 / xp.sqrt(var64 + eps)).astype(x.dtype)
-        if running_mean is not None:
-            running_mean *= 1.0 - momentum
-            running_mean += momentum * mu
-        if running_var is not None:
-            running_var *= 1.0 - momentum
-            running_var += (momentum * n / (n - 1)) * var
+        update_running(running_mean, running_var, mu, var, n, momentum)
         k = rstd * w if w is not None else rstd
         self.n = n
         self.save_for_backward(xc, rstd, k)
@@ -97,9 +87,7 @@ class SyncBatchNormFn(Function):
         bshape = self.bshape
         needs = self.needs_input_grad
         xc, rstd, k = self.saved
-        C = self.xshape[1]
-        dy3 = _channel_view(dy, C)
-        db = _csum(xp, dy3)
+        dy3, db = channel_grad(self, dy)
         sxy = _cdot(xp, dy3, xc)
         dx = None
         if needs[0]:
