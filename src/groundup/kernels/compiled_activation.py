@@ -16,10 +16,10 @@ import math
 import numpy as np
 from numba import prange
 
+from .compiled_math import EXP_LOW as _LOW
 from .compiled_math import erff, expf, tanhf
 from .switch import jit
 
-_LOW = np.float32(-87.0)  # exp below this is under float32's smallest normal: 0
 _BETA, _KAPPA = np.float32(math.sqrt(2.0 / math.pi)), np.float32(0.044715)
 _KAPPA3 = np.float32(3.0 * 0.044715)
 _ONE, _HALF = np.float32(1.0), np.float32(0.5)

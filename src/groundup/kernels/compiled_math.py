@@ -27,6 +27,9 @@ FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 _inline = jit(parallel=False, fastmath=FASTMATH, error_model="numpy", inline="always")
 
 _ONE = np.float32(1.0)
+# exp below this is under float32's smallest normal: callers that need exact zeros there
+# (a masked score, a far tail) select 0 instead of expf's clamped value
+EXP_LOW = np.float32(-87.0)
 
 
 @intrinsic

@@ -10,11 +10,11 @@ gives nan everywhere, as the reference (and PyTorch).
 import numpy as np
 from numba import prange
 
+from .compiled_math import EXP_LOW as _LOW
 from .compiled_math import FASTMATH, expf
 from .switch import jit
 
 _ZERO, _ONE = np.float32(0.0), np.float32(1.0)
-_LOW = np.float32(-87.0)  # exp below this is under float32's smallest normal: 0
 
 
 @jit(fastmath=FASTMATH, error_model="numpy")
