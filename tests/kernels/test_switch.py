@@ -63,3 +63,38 @@ def test_numba_is_imported_only_when_a_kernel_runs():
     # (a sum of 100,000 values near +-1: float32 rounding of each, about 1e-7, adds up)
     assert float(total) == pytest.approx(float(_run(STEP, {"GROUNDUP_FAST": "0"})[2]),
                                          abs=1e-3)
+
+
+def _inlined_stamps():
+    """{compiled module: (the modules it imports from, its INLINED)}, read from the source
+    (no numba needed)."""
+    import ast
+    import pathlib
+
+    folder = pathlib.Path(kernels.__file__).parent
+    found = {}
+    for path in sorted(folder.glob("compiled_*.py")):
+        tree = ast.parse(path.read_text())
+        used = {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.level == 1
+                and (node.module or "").startswith("compiled_")}
+        stamp = {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] \
+                    == ["INLINED"]:
+                stamp = ast.literal_eval(node.value)
+        found[path.stem] = (used, stamp)
+    return folder, found
+
+
+def test_kernels_that_inline_another_file_carry_its_stamp():
+    """numba caches a kernel keyed on its own file: a file that inlines another one's code
+    must change when that one does, or the cache keeps stale machine code."""
+    import hashlib
+
+    folder, found = _inlined_stamps()
+    assert any(used for used, _ in found.values())
+    for name, (used, stamp) in found.items():
+        want = {m: hashlib.sha256((folder / f"{m}.py").read_bytes().replace(b"\r\n", b"\n"))
+                .hexdigest()[:12] for m in sorted(used)}
+        assert stamp == want, f"kernels/{name}.py: set INLINED = {want}"

@@ -23,6 +23,11 @@ from .compiled_math import expf as _expf
 from .compiled_math import tanhf as _tanhf
 from .switch import jit
 
+# numba's disk cache keys each kernel on its own file only. This stamp of the files whose
+# code is inlined here changes this file whenever they change, so stale machine code is
+# never loaded (tests/kernels/test_switch.py checks it; the value is printed on failure).
+INLINED = {"compiled_math": "dd150ee28a88"}
+
 _ADDRESS = blas.gemm_address(np.float32)
 if _ADDRESS is None:  # the seam checks first; this keeps the module honest on its own
     raise ImportError("no CBLAS sgemm with 64-bit integers in NumPy's BLAS")

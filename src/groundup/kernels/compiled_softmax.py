@@ -14,6 +14,11 @@ from .compiled_math import EXP_LOW as _LOW
 from .compiled_math import FASTMATH, expf
 from .switch import jit
 
+# numba's disk cache keys each kernel on its own file only. This stamp of the files whose
+# code is inlined here changes this file whenever they change, so stale machine code is
+# never loaded (tests/kernels/test_switch.py checks it; the value is printed on failure).
+INLINED = {"compiled_math": "dd150ee28a88"}
+
 _ZERO, _ONE = np.float32(0.0), np.float32(1.0)
 
 
