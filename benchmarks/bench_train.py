@@ -5,13 +5,16 @@ MLP 784-512-256-10, batch 128, float32, softmax cross-entropy, Adam (lr 1e-3) or
 
 The reference figure times each library in a process of its own, as users run them: for
 every cell (threads x optimizer), each repeat starts one process per contestant (groundup
-with the compiled path, groundup without it, PyTorch, and for SGD the step's GEMMs alone),
+with the compiled path, groundup without it, PyTorch, and for SGD two floors: the whole
+step written by hand in NumPy, and the step's GEMMs alone),
 in an order that rotates from repeat to repeat; each process warms up, then reports the
 median samples/s of its timed blocks. The ratio printed is the median, over the repeats,
 of groundup / PyTorch within the repeat (so drift in machine speed cancels), with its
 quartiles. Eight cells: 1 and 2 threads x Adam and SGD x with and without the compiled
-path (the `fast` extra; GROUNDUP_FAST=1 / 0), plus the floor: the step's five GEMMs alone
-in NumPy against PyTorch's SGD step, the most any NumPy step can reach.
+path (the `fast` extra; GROUNDUP_FAST=1 / 0), plus two floors against PyTorch's SGD step:
+the SGD step by hand in NumPy (the same math with no framework, no checks and nothing
+else: what any NumPy library's step can reach at most, and how much of it groundup
+reaches), and the step's five GEMMs alone (what no NumPy step can pass).
 
 Targets (issue 13): with the compiled path, at least 1.1x PyTorch in all four cells;
 without it, at least min(1.0, 0.9 x floor) of the same thread count.
@@ -77,12 +80,15 @@ def _stepper(model, optimizer, loss_fn, batches):
 
 
 def _make_step(lib, opt, threads):
-    """The training step of `lib` ("groundup", "torch" or "gemm": the five GEMMs alone)."""
+    """The training step of `lib`: "groundup", "torch", "gemm" (the five GEMMs alone) or
+    "numpy" (the whole SGD step written by hand in NumPy, no autograd)."""
     import numpy as np
 
     weights, batches = _data(np)
     if lib == "gemm":
         return _gemm_only(np, weights, [x for x, _ in batches])
+    if lib == "numpy":
+        return _numpy_sgd(np, weights, batches)
     if lib == "torch":
         import torch as mod
 
@@ -123,6 +129,50 @@ def _gemm_only(np, ws, xs):
         d2.T @ h1
         d1 = d2 @ W2
         d1.T @ x
+
+    return step
+
+
+def _numpy_sgd(np, ws, batches, lr=0.01):
+    """The SGD step written out in NumPy with nothing but what the step must compute: the
+    five GEMMs (outputs kept, as a step keeps them), bias adds, ReLU and its mask, softmax
+    cross-entropy and its gradient, the bias gradients as GEMVs, and one BLAS axpy per
+    parameter. No autograd, no checks: the most a NumPy library's SGD step can reach."""
+    sys.path.insert(0, SRC)
+    from groundup import blas  # only for its axpy (NumPy has none); imports NumPy alone
+
+    W1, b1, W2, b2, W3, b3 = (ws[k] for k in ("0.weight", "0.bias", "2.weight", "2.bias",
+                                              "4.weight", "4.bias"))
+    rows = np.arange(B)
+    ones = np.ones(B, np.float32)
+    zero = np.float32(0)
+
+    def step(i):
+        x, y = batches[i % len(batches)]
+        z1 = x @ W1.T
+        z1 += b1
+        a1 = np.maximum(z1, zero)
+        z2 = a1 @ W2.T
+        z2 += b2
+        a2 = np.maximum(z2, zero)
+        o = a2 @ W3.T
+        o += b3
+        m = o.max(1, keepdims=True)
+        e = np.exp(o - m)
+        s = e.sum(1, keepdims=True)
+        loss = np.mean(np.log(s[:, 0]) + m[:, 0] - o[rows, y])  # noqa: F841 (as a step has)
+        g = e / s
+        g[rows, y] -= 1
+        g /= B
+        dW3, db3 = g.T @ a2, ones @ g
+        d2 = g @ W3
+        d2 *= a2 != 0
+        dW2, db2 = d2.T @ a1, ones @ d2
+        d1 = d2 @ W2
+        d1 *= a1 != 0
+        dW1, db1 = d1.T @ x, ones @ d1
+        for p, dp in zip((W1, b1, W2, b2, W3, b3), (dW1, db1, dW2, db2, dW3, db3), strict=True):
+            blas.axpy_(p, -lr, dp)
 
     return step
 
@@ -177,15 +227,15 @@ def separate(a):
         for opt in opts:
             kinds = [("groundup", f) for f in fast_modes] + [("torch", None)]
             if opt == "sgd":
-                kinds.append(("gemm", None))
+                kinds += [("numpy", None), ("gemm", None)]
             got = {k: [] for k in kinds}
             for r in range(a.repeats):
                 order = kinds[r % len(kinds):] + kinds[:r % len(kinds)]
                 for kind in (order if r % 2 == 0 else order[::-1]):
                     got[kind].append(_spawn(kind, threads, opt, a))
             torch_sps = got[("torch", None)]
-            for kind in kinds[:-1] if opt == "sgd" else kinds:
-                if kind[0] == "torch":
+            for kind in kinds:
+                if kind[0] in ("torch", "numpy", "gemm"):
                     continue
                 ratios = [g / t for g, t in zip(got[kind], torch_sps, strict=True)]
                 med, lo, hi = harness.quartiles(ratios)
@@ -196,6 +246,14 @@ def separate(a):
                       f"{statistics.median(torch_sps):9.0f}  ratio {med:.2f}x "
                       f"(quartiles {lo:.2f}-{hi:.2f})", flush=True)
             if opt == "sgd":
+                ratios = [g / t for g, t in zip(got[("numpy", None)], torch_sps, strict=True)]
+                med, lo, hi = harness.quartiles(ratios)
+                mine = [g / n for g, n in zip(got[("groundup", fast_modes[0])],
+                                              got[("numpy", None)], strict=True)]
+                print(f"threads={threads} floor: the SGD step by hand in NumPy "
+                      f"{statistics.median(got[('numpy', None)]):9.0f} samples/s against "
+                      f"PyTorch's: {med:.2f}x (quartiles {lo:.2f}-{hi:.2f}); groundup reaches "
+                      f"{harness.quartiles(mine)[0]:.0%} of it", flush=True)
                 ratios = [g / t for g, t in zip(got[("gemm", None)], torch_sps, strict=True)]
                 med, lo, hi = harness.quartiles(ratios)
                 print(f"threads={threads} floor: the step's 5 GEMMs alone "
@@ -298,7 +356,8 @@ def main():
                     help="also time `groundup train mlp` alone and two runs together")
     ap.add_argument("--digits-only", action="store_true",
                     help="only time `groundup train mlp` alone and two runs together")
-    ap.add_argument("--worker", choices=("groundup", "torch", "gemm"), help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=("groundup", "torch", "gemm", "numpy"),
+                    help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.digits_only:
         time_digits(max(1, min(a.repeats, 5)))
