@@ -95,3 +95,32 @@ def test_compiled_relu_backward_equals_the_reference(monkeypatch, layout):
         out.append(x.grad.numpy())
     np.testing.assert_array_equal(out[0], out[1])
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("layout", ["c", "batch_innermost"])
+def test_compiled_relu_forward_equals_the_reference(monkeypatch, layout):
+    """NumPy's maximum bit for bit (a NaN passes, -0.0 becomes 0.0), in either memory
+    order, and the result keeps x's memory order; small inputs take the reference."""
+    monkeypatch.setattr(kernels.switch, "MIN_SIZE", 0)
+    calls = []
+    mod = kernels.switch.load("compiled_activation")
+    monkeypatch.setattr(mod, "relu_forward",
+                        lambda *a, _fn=mod.relu_forward: calls.append(1) or _fn(*a))
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        a = rng.standard_normal((6, 4, 5, 3)).astype(dtype)
+        a[0, 0, 0, :] = [0.0, np.nan, -0.0]
+        a[0, 0, 1, :] = [np.inf, -np.inf, 1e-40]
+        if layout == "batch_innermost":
+            a = np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+        with kernels.use(True):
+            y = F.relu(gu.from_numpy(a)).numpy()
+        want = np.maximum(a, 0)
+        np.testing.assert_array_equal(y, want)
+        assert not np.signbit(y[~np.isnan(y)]).any()
+        assert y.strides == a.strides
+    assert len(calls) == 2
+    monkeypatch.setattr(kernels.switch, "MIN_SIZE", 1000)
+    with kernels.use(True):
+        F.relu(gu.randn(999))
+    assert len(calls) == 2

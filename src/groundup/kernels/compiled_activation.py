@@ -99,6 +99,14 @@ def gelu_backward(dy, x, cdf, dx, c):
 
 
 @jit
+def relu_forward(x, y):
+    """y = max(x, 0) as NumPy's maximum gives it: a NaN passes, -0.0 becomes 0.0."""
+    for i in prange(x.size):
+        v = x[i]
+        y[i] = v if (v > 0) | (v != v) else 0
+
+
+@jit
 def relu_backward(dy, y, dx):
     """dx = dy where y != 0, else 0 (y = max(x, 0) is 0 or positive, or NaN: NaN passes dy,
     as PyTorch's threshold backward does)."""
