@@ -124,3 +124,16 @@ def test_compiled_relu_forward_equals_the_reference(monkeypatch, layout):
     with kernels.use(True):
         F.relu(gu.randn(999))
     assert len(calls) == 2
+
+
+def test_compiled_relu_forward_in_place(monkeypatch):
+    monkeypatch.setattr(kernels.switch, "MIN_SIZE", 0)
+    a = np.random.default_rng(1).standard_normal((7, 9)).astype(np.float32)
+    want = np.maximum(a, 0)
+    with kernels.use(True):
+        got = kernels.relu_forward(a, out=a)
+    assert got is a
+    np.testing.assert_array_equal(a, want)
+    with kernels.use(True):  # an `out` of another dtype or layout is refused
+        assert kernels.relu_forward(a, out=np.empty((7, 9), np.float64)) is None
+        assert kernels.relu_forward(a, out=np.empty((9, 7), np.float32).T) is None

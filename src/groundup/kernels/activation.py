@@ -143,15 +143,17 @@ def _memory_order(a):
     return t.reshape(-1) if t.flags.c_contiguous else None
 
 
-def relu_forward(x):
-    """ReLUFn.forward: y = max(x, 0) in one threaded pass, in x's memory order; None when
-    the reference must run (x may be C-contiguous or a transpose of such, as the
-    batch-innermost results of convolutions are)."""
+def relu_forward(x, out=None):
+    """ReLUFn.forward: y = max(x, 0) in one threaded pass, in x's memory order, into `out`
+    when given (x itself for in place); None when the reference must run (x may be
+    C-contiguous or a transpose of such, as the batch-innermost results of convolutions
+    are)."""
     if type(x) is not np.ndarray or x.size < switch.MIN_SIZE:
         return None
-    y = np.empty_like(x)  # keeps x's memory order
+    y = np.empty_like(x) if out is None else out  # keeps x's memory order
     flats = [_memory_order(a) for a in (x, y)]
-    if any(f is None for f in flats) or y.strides != x.strides:
+    if any(f is None for f in flats) or y.strides != x.strides or y.dtype != x.dtype \
+            or y.shape != x.shape:
         return None
     mod = _module(*flats, cost=1)
     if mod is None:

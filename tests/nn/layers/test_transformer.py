@@ -94,8 +94,13 @@ def test_activation_module_and_no_bias():
 
 
 @pytest.mark.parametrize("bias", [True, False])
-def test_fused_feed_forward_equals_the_composed_ops(bias):
-    """With ReLU and no active dropout the block is one Function (ops/feedforward.py)."""
+@pytest.mark.parametrize("compiled", [False, True])
+def test_fused_feed_forward_equals_the_composed_ops(bias, compiled, monkeypatch):
+    """With ReLU and no active dropout the block is one Function (ops/feedforward.py);
+    `compiled`: its ReLU and ReLU backward by the compiled kernels (when numba is there),
+    in place on its own buffers."""
+    if compiled:  # else the test's small sizes keep to the references
+        monkeypatch.setattr(gu.kernels.switch, "MIN_SIZE", 0)
     fused = nn.TransformerEncoderLayer(D, H, bias=bias, **_kw())
     composed = nn.TransformerEncoderLayer(D, H, bias=bias, activation=lambda x: F.relu(x),
                                           **_kw())
