@@ -199,7 +199,9 @@ def test_pool_errors():
         gu.max_pool2d(x, (2, 2, 2))
     with pytest.raises(ValueError, match="divisor_override must not be zero"):
         gu.avg_pool2d(x, 2, divisor_override=0)
-    y, idx = gu.max_pool2d(gu.randn(1, 1, 6, 7), 2, return_indices=True)
+    # increasing values: each window's maximum is its bottom-right corner, so the last row
+    # of windows points at row 5 of the 7-wide input, past a 6 x 6 output (always)
+    y, idx = gu.max_pool2d(gu.arange(42.0).reshape(1, 1, 6, 7), 2, return_indices=True)
     with pytest.raises(ValueError, match="max_unpool2d: index .* out of range .* \\(6, 6\\)"):
         gu.max_unpool2d(y, idx, 2)
     with pytest.raises(ValueError, match="max_unpool2d: invalid output_size"):
