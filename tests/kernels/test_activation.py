@@ -70,14 +70,21 @@ def test_small_and_strided_inputs_take_the_reference(monkeypatch):
     assert calls == [100]
 
 
-@pytest.mark.parametrize("layout", ["c", "batch_innermost"])
-def test_compiled_relu_backward_equals_the_reference(monkeypatch, layout):
-    """Also in the batch-innermost memory convolutions return (between two of them)."""
+def _count_calls(monkeypatch, kernel):
+    """With every size on the compiled path: a list that grows by one at each call of
+    compiled_activation's `kernel`."""
     monkeypatch.setattr(kernels.switch, "MIN_SIZE", 0)
     calls = []
     mod = kernels.switch.load("compiled_activation")
-    monkeypatch.setattr(mod, "relu_backward",
-                        lambda *a, _fn=mod.relu_backward: calls.append(1) or _fn(*a))
+    fn = getattr(mod, kernel)
+    monkeypatch.setattr(mod, kernel, lambda *a: calls.append(1) or fn(*a))
+    return calls
+
+
+@pytest.mark.parametrize("layout", ["c", "batch_innermost"])
+def test_compiled_relu_backward_equals_the_reference(monkeypatch, layout):
+    """Also in the batch-innermost memory convolutions return (between two of them)."""
+    calls = _count_calls(monkeypatch, "relu_backward")
     rng = np.random.default_rng(0)
     a = rng.standard_normal((6, 4, 5, 3)).astype(np.float32)
     a[0, 0, 0, :] = [0.0, np.nan, -0.0]
@@ -101,11 +108,7 @@ def test_compiled_relu_backward_equals_the_reference(monkeypatch, layout):
 def test_compiled_relu_forward_equals_the_reference(monkeypatch, layout):
     """NumPy's maximum bit for bit (a NaN passes, -0.0 becomes 0.0), in either memory
     order, and the result keeps x's memory order; small inputs take the reference."""
-    monkeypatch.setattr(kernels.switch, "MIN_SIZE", 0)
-    calls = []
-    mod = kernels.switch.load("compiled_activation")
-    monkeypatch.setattr(mod, "relu_forward",
-                        lambda *a, _fn=mod.relu_forward: calls.append(1) or _fn(*a))
+    calls = _count_calls(monkeypatch, "relu_forward")
     rng = np.random.default_rng(0)
     for dtype in (np.float32, np.float64):
         a = rng.standard_normal((6, 4, 5, 3)).astype(dtype)

@@ -150,20 +150,7 @@ def relu_forward(x, out=None):
     are)."""
     if type(x) is not np.ndarray or x.size < switch.MIN_SIZE:
         return None
-    y = np.empty_like(x) if out is None else out  # keeps x's memory order
-    flats = [_memory_order(a) for a in (x, y)]
-    if any(f is None for f in flats) or y.strides != x.strides or y.dtype != x.dtype \
-            or y.shape != x.shape:
-        return None
-    mod = _module(*flats, cost=1)
-    if mod is None:
-        return None
-    try:
-        mod.relu_forward(*flats)
-    except Exception as e:  # pragma: no cover
-        switch.failed(e)
-        return None
-    return y
+    return _in_memory_order("relu_forward", (x,), out)
 
 
 def relu_backward(dy, y, out=None):
@@ -173,16 +160,26 @@ def relu_backward(dy, y, out=None):
     if type(dy) is not np.ndarray or type(y) is not np.ndarray or dy.dtype != y.dtype \
             or dy.strides != y.strides or dy.shape != y.shape or dy.size < switch.MIN_SIZE:
         return None
-    dx = np.empty_like(dy) if out is None else out  # keeps dy's memory order
-    flats = [_memory_order(a) for a in (dy, y, dx)]
-    if any(f is None for f in flats) or dx.strides != dy.strides:
+    return _in_memory_order("relu_backward", (dy, y), out)
+
+
+def _in_memory_order(kernel, inputs, out):
+    """kernel(*inputs, result) of compiled_activation over flat views in the inputs' one
+    memory order; the result (`out`, or a new array in that order), or None when the
+    reference must run."""
+    x = inputs[0]
+    result = np.empty_like(x) if out is None else out  # keeps x's memory order
+    if result.strides != x.strides or result.dtype != x.dtype or result.shape != x.shape:
+        return None
+    flats = [_memory_order(a) for a in inputs + (result,)]
+    if any(f is None for f in flats):
         return None
     mod = _module(*flats, cost=1)
     if mod is None:
         return None
     try:
-        mod.relu_backward(*flats)
+        getattr(mod, kernel)(*flats)
     except Exception as e:  # pragma: no cover
         switch.failed(e)
         return None
-    return dx
+    return result
