@@ -407,3 +407,37 @@ def test_backward_inputs_accumulates_only_into_those_tensors():
     gu.autograd.backward(gy1, inputs=gb)  # accumulates a second time
     torch.autograd.backward(ty1, inputs=tb)
     close([gb.grad], [tb.grad])
+
+
+def test_backward_passes_in_two_threads_at_once_keep_to_their_own():
+    """Each thread's pass has its own state (the queue of queue_callback): two threads
+    that backpropagate at the same time get the gradients a lone pass gets."""
+    import threading
+
+    from groundup.autograd.engine import queue_callback
+
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal((64, 64)).astype(np.float32)
+    xs = [rng.standard_normal((32, 64)).astype(np.float32) for _ in range(2)]
+
+    def grads(x, out, rounds):
+        for _ in range(rounds):
+            w = gu.tensor(w0, requires_grad=True)
+            h = (gu.tensor(x) @ w).tanh()
+            h.register_hook(lambda g: queue_callback(lambda: None) or g)
+            (h @ w).sum().backward()
+            out.append(w.grad.numpy())
+
+    alone = [[], []]
+    for k in (0, 1):
+        grads(xs[k], alone[k], 1)
+    got = [[], []]
+    threads = [threading.Thread(target=grads, args=(xs[k], got[k], 200)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in (0, 1):
+        assert len(got[k]) == 200
+        for g in got[k]:
+            np.testing.assert_array_equal(g, alone[k][0])

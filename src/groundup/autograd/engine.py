@@ -18,9 +18,14 @@ has its .grad stored as soon as the last of its uses in the graph has delivered,
 and its hooks called then, while the rest of the pass runs (data-parallel
 training starts communicating a gradient there). `queue_callback(fn)`, called
 during a pass (from a hook), runs `fn()` once the pass has stored every gradient.
+
+Passes in several threads at once are independent, each on its own graph: a pass keeps
+its state in locals and its callback queue per thread. Grad mode (`no_grad`) is not per
+thread: it is process-wide (see grad_mode.py).
 """
 
 import itertools
+import threading
 
 import numpy as np
 
@@ -41,7 +46,9 @@ from .gradients import (
 _Tensor = None  # the Tensor class; tensor.py registers it (it imports this package)
 _ndarray = np.ndarray
 _NONES = itertools.repeat(None)  # the input gradients of a node that no gradient reached
-_queued = None  # while a pass runs: the callbacks to run at its end (queue_callback)
+# while a pass runs in a thread: the callbacks to run at its end (queue_callback), per thread
+# so that passes in two threads at once keep to their own
+_pass = threading.local()
 
 
 def _register_tensor_type(cls):
@@ -113,26 +120,27 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def queue_callback(callback):
     """Run `callback()` (no arguments) when the backward pass running now has stored every
     gradient; callable only during a pass (from a gradient hook), as PyTorch's engine's."""
-    if _queued is None:
+    queued = getattr(_pass, "queued", None)
+    if queued is None:
         raise RuntimeError("queue_callback: no backward pass is running; call it from a "
                            "gradient hook during backward()")
     if not callable(callback):
         raise TypeError(f"queue_callback: expected a function, got {type(callback).__name__}")
-    _queued.append(callback)
+    queued.append(callback)
 
 
 def _backprop(roots, retain_graph, owners, inputs=None, accumulate=True):
     """`_walk`, then the callbacks queued during it (queue_callback), in order."""
-    global _queued
-    outer, _queued = _queued, []
+    outer = getattr(_pass, "queued", None)
+    _pass.queued = queued = []
     try:
         found = _walk(roots, retain_graph, owners, inputs, accumulate)
-        queued, _queued = _queued, outer
+        _pass.queued = outer
         for callback in queued:
             callback()
         return found
     finally:
-        _queued = outer
+        _pass.queued = outer
 
 
 def _walk(roots, retain_graph, owners, inputs=None, accumulate=True):
