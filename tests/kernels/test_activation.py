@@ -140,3 +140,33 @@ def test_compiled_relu_forward_in_place(monkeypatch):
     with kernels.use(True):  # an `out` of another dtype or layout is refused
         assert kernels.relu_forward(a, out=np.empty((7, 9), np.float64)) is None
         assert kernels.relu_forward(a, out=np.empty((9, 7), np.float32).T) is None
+
+
+@pytest.mark.parametrize("layout", ["c", "batch_innermost"])
+@pytest.mark.parametrize("slope", [0.2, -0.5, 0.0, 1e-3])
+def test_compiled_leaky_relu_equals_the_reference(monkeypatch, layout, slope):
+    """Output and input gradient bit for bit (NaN, +-inf, -0.0 included), in either memory
+    order, with and without a gradient to record."""
+    calls = _count_calls(monkeypatch, "leaky_relu_forward")
+    rng = np.random.default_rng(2)
+    for dtype in (np.float32, np.float64):
+        a = rng.standard_normal((6, 4, 5, 3)).astype(dtype)
+        a[0, 0, 0, :] = [0.0, np.nan, -0.0]
+        a[0, 0, 1, :] = [np.inf, -np.inf, -1e-40]
+        if layout == "batch_innermost":
+            a = np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+        dy = rng.standard_normal(a.shape).astype(dtype)
+        out = []
+        for on in (True, False):
+            with kernels.use(on), np.errstate(invalid="ignore"):  # -inf * 0 in the reference
+                x = gu.from_numpy(a.copy(order="K")).requires_grad_()
+                y = F.leaky_relu(x, slope)
+                y.backward(gu.tensor(dy))
+                with gu.no_grad():
+                    y0 = F.leaky_relu(gu.from_numpy(a), slope)
+            out.append((y.numpy(), x.grad.numpy(), y0.numpy()))
+        for got, want in zip(out[0], out[1], strict=True):
+            np.testing.assert_array_equal(got, want)
+            assert (np.signbit(got) == np.signbit(want)).all()
+        assert out[0][0].strides == a.strides
+    assert len(calls) == 4

@@ -24,6 +24,7 @@ allows. What is compiled (each module's docstring gives what it measured):
     gelu_forward/backward       GELUFn, exact erf form (activation.py)
     gelu_tanh_forward/backward  GELUTanhFn, float32 (activation.py)
     relu_forward/backward       ReLUFn, threaded (activation.py)
+    leaky_relu_forward          LeakyReLUFn's forward, one pass (activation.py)
     max_pool2d_forward/backward MaxPoolFn in 2-D: one pass each way (pool.py)
     softmax_rows, softmax_backward_
                                 attention's row softmax and its backward (softmax.py)
@@ -42,6 +43,7 @@ from .activation import (
     gelu_forward,
     gelu_tanh_backward,
     gelu_tanh_forward,
+    leaky_relu_forward,
     relu_backward,
     relu_forward,
 )
@@ -59,7 +61,7 @@ from .softmax import softmax_backward_, softmax_rows
 from .switch import available, disabled, enabled, use
 
 __all__ = ["available", "enabled", "use", "disabled", "prepare", "adam_", "sgd_", "im2col",
-           "col2im", "relu_forward", "relu_backward",
+           "col2im", "relu_forward", "relu_backward", "leaky_relu_forward",
            "layer_norm_forward", "layer_norm_backward", "gelu_forward", "gelu_backward",
            "gelu_tanh_forward", "gelu_tanh_backward",
            "max_pool2d_forward", "max_pool2d_backward", "saved_by_kernel",

@@ -107,6 +107,20 @@ def relu_forward(x, y):
 
 
 @jit
+def leaky_relu_forward(x, y, f, c, save):
+    """y = x * f with f = m + (1 - m) * slope, m = [x > 0] (c = [1, 0, slope] in x's
+    dtype): the reference's arithmetic, so f and y are bit-equal to it; f kept when save."""
+    one, zero, slope = c[0], c[1], c[2]
+    for i in prange(x.size):
+        v = x[i]
+        m = one if v > 0 else zero
+        fi = m + (one - m) * slope
+        y[i] = v * fi
+        if save:
+            f[i] = fi
+
+
+@jit
 def relu_backward(dy, y, dx):
     """dx = dy where y != 0, else 0 (y = max(x, 0) is 0 or positive, or NaN: NaN passes dy,
     as PyTorch's threshold backward does)."""

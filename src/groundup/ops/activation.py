@@ -96,6 +96,9 @@ class LeakyReLUFn(Function):
     """
 
     def forward(self, x, slope):
+        y = kernels.leaky_relu_forward(self, x, slope)  # the compiled twin: one pass
+        if y is not None:
+            return y
         f = (x > 0).astype(x.dtype)
         g = 1.0 - f
         g *= slope
