@@ -154,17 +154,18 @@ def relu_forward(x, out=None):
     are)."""
     if type(x) is not np.ndarray or x.size < switch.MIN_SIZE:
         return None
-    return _in_memory_order("relu_forward", (x,), out)
+    y = np.empty_like(x) if out is None else out  # keeps x's memory order
+    return y if _run_flat("relu_forward", (x, y)) else None
 
 
 def relu_backward(dy, y, out=None):
     """ReLUFn.backward: dx = dy * [y != 0] in one threaded pass, into `out` when given (dy
     itself for in place); None when the reference must run. dy and y may be in any one
     memory order (dx gets it too)."""
-    if type(dy) is not np.ndarray or type(y) is not np.ndarray or dy.dtype != y.dtype \
-            or dy.strides != y.strides or dy.shape != y.shape or dy.size < switch.MIN_SIZE:
+    if type(dy) is not np.ndarray or type(y) is not np.ndarray or dy.size < switch.MIN_SIZE:
         return None
-    return _in_memory_order("relu_backward", (dy, y), out)
+    dx = np.empty_like(dy) if out is None else out  # keeps dy's memory order
+    return dx if _run_flat("relu_backward", (dy, y, dx)) else None
 
 
 def leaky_relu_forward(ctx, x, slope):
@@ -174,41 +175,32 @@ def leaky_relu_forward(ctx, x, slope):
         return None
     save = bool(ctx.needs_input_grad[0])
     y = np.empty_like(x)  # keeps x's memory order
-    f = np.empty_like(x) if save else y
-    flats = [_memory_order(a) for a in (x, y, f)]
-    if any(a is None for a in flats):
-        return None
-    mod = _module(*flats, cost=1)
-    if mod is None:
-        return None
-    c = np.array([1.0, 0.0, slope], x.dtype)
-    try:
-        mod.leaky_relu_forward(flats[0], flats[1], flats[2] if save else flats[1][:0], c, save)
-    except Exception as e:  # pragma: no cover
-        switch.failed(e)
+    f = np.empty_like(x) if save else y  # the kernel writes f only when saving
+    if not _run_flat("leaky_relu_forward", (x, y, f), np.array([1.0, 0.0, slope], x.dtype),
+                     save):
         return None
     if save:
         ctx.save_for_backward(f)
     return y
 
 
-def _in_memory_order(kernel, inputs, out):
-    """kernel(*inputs, result) of compiled_activation over flat views in the inputs' one
-    memory order; the result (`out`, or a new array in that order), or None when the
-    reference must run."""
-    x = inputs[0]
-    result = np.empty_like(x) if out is None else out  # keeps x's memory order
-    if result.strides != x.strides or result.dtype != x.dtype or result.shape != x.shape:
-        return None
-    flats = [_memory_order(a) for a in inputs + (result,)]
+def _run_flat(kernel, arrays, *args):
+    """compiled_activation's kernel(*flat views of `arrays`, *args), the arrays of one shape,
+    dtype and memory order (C-contiguous or a transpose of such); False when the reference
+    must run."""
+    x = arrays[0]
+    if any(a.strides != x.strides or a.dtype != x.dtype or a.shape != x.shape
+           for a in arrays[1:]):
+        return False
+    flats = [_memory_order(a) for a in arrays]
     if any(f is None for f in flats):
-        return None
+        return False
     mod = _module(*flats, cost=1)
     if mod is None:
-        return None
+        return False
     try:
-        getattr(mod, kernel)(*flats)
+        getattr(mod, kernel)(*flats, *args)
     except Exception as e:  # pragma: no cover
         switch.failed(e)
-        return None
-    return result
+        return False
+    return True
