@@ -80,15 +80,16 @@ def _stepper(model, optimizer, loss_fn, batches):
 
 
 def _make_step(lib, opt, threads):
-    """The training step of `lib`: "groundup", "torch", "gemm" (the five GEMMs alone) or
-    "numpy" (the whole SGD step written by hand in NumPy, no autograd)."""
+    """The training step of `lib`: "groundup", "torch", "gemm" (the five GEMMs alone),
+    "numpy" (the whole SGD step written by hand in NumPy, no autograd) or "numpy-fold"
+    (the same with the update folded into the weight-gradient GEMMs)."""
     import numpy as np
 
     weights, batches = _data(np)
     if lib == "gemm":
         return _gemm_only(np, weights, [x for x, _ in batches])
-    if lib == "numpy":
-        return _numpy_sgd(np, weights, batches)
+    if lib in ("numpy", "numpy-fold"):
+        return _numpy_sgd(np, weights, batches, fold=lib == "numpy-fold")
     if lib == "torch":
         import torch as mod
 
@@ -133,13 +134,19 @@ def _gemm_only(np, ws, xs):
     return step
 
 
-def _numpy_sgd(np, ws, batches, lr=0.01):
+def _numpy_sgd(np, ws, batches, lr=0.01, fold=False):
     """The SGD step written out in NumPy with nothing but what the step must compute: the
     five GEMMs (outputs kept, as a step keeps them), bias adds, ReLU and its mask, softmax
     cross-entropy and its gradient, the bias gradients as GEMVs, and one BLAS axpy per
-    parameter. No autograd, no checks: the most a NumPy library's SGD step can reach."""
+    parameter. No autograd, no checks: the most a NumPy library's SGD step can reach.
+
+    fold=True: the weight-gradient GEMMs write the update into the weights themselves
+    (BLAS gemm with alpha = -lr, beta = 1: W <- W - lr dy^T a), so the weight gradients
+    are never stored and never read back. No library whose optimizer reads `.grad` after
+    `backward()` can do this; it measures what such a design change would gain."""
     sys.path.insert(0, SRC)
     from groundup import blas  # only for its axpy (NumPy has none); imports NumPy alone
+    from groundup.ops.conv_blas import gemm  # BLAS gemm with alpha and beta
 
     W1, b1, W2, b2, W3, b3 = (ws[k] for k in ("0.weight", "0.bias", "2.weight", "2.bias",
                                               "4.weight", "4.bias"))
@@ -164,6 +171,18 @@ def _numpy_sgd(np, ws, batches, lr=0.01):
         g = e / s
         g[rows, y] -= 1
         g /= B
+        if fold:  # each weight's update as soon as its input gradient is out
+            d2 = g @ W3
+            gemm(g.T, a2, W3, True, -lr)
+            blas.axpy_(b3, -lr, ones @ g)
+            d2 *= a2 != 0
+            d1 = d2 @ W2
+            gemm(d2.T, a1, W2, True, -lr)
+            blas.axpy_(b2, -lr, ones @ d2)
+            d1 *= a1 != 0
+            gemm(d1.T, x, W1, True, -lr)
+            blas.axpy_(b1, -lr, ones @ d1)
+            return
         dW3, db3 = g.T @ a2, ones @ g
         d2 = g @ W3
         d2 *= a2 != 0
@@ -227,7 +246,7 @@ def separate(a):
         for opt in opts:
             kinds = [("groundup", f) for f in fast_modes] + [("torch", None)]
             if opt == "sgd":
-                kinds += [("numpy", None), ("gemm", None)]
+                kinds += [("numpy", None), ("numpy-fold", None), ("gemm", None)]
             got = {k: [] for k in kinds}
             for r in range(a.repeats):
                 order = kinds[r % len(kinds):] + kinds[:r % len(kinds)]
@@ -235,7 +254,7 @@ def separate(a):
                     got[kind].append(_spawn(kind, threads, opt, a))
             torch_sps = got[("torch", None)]
             for kind in kinds:
-                if kind[0] in ("torch", "numpy", "gemm"):
+                if kind[0] in ("torch", "numpy", "numpy-fold", "gemm"):
                     continue
                 ratios = [g / t for g, t in zip(got[kind], torch_sps, strict=True)]
                 med, lo, hi = harness.quartiles(ratios)
@@ -254,6 +273,12 @@ def separate(a):
                       f"{statistics.median(got[('numpy', None)]):9.0f} samples/s against "
                       f"PyTorch's: {med:.2f}x (quartiles {lo:.2f}-{hi:.2f}); groundup reaches "
                       f"{harness.quartiles(mine)[0]:.0%} of it", flush=True)
+                ratios = [g / t for g, t in zip(got[("numpy-fold", None)], torch_sps,
+                                                strict=True)]
+                med, lo, hi = harness.quartiles(ratios)
+                print(f"threads={threads} the same with the update folded into the "
+                      f"weight-gradient GEMMs {statistics.median(got[('numpy-fold', None)]):9.0f}"
+                      f" samples/s: {med:.2f}x (quartiles {lo:.2f}-{hi:.2f})", flush=True)
                 ratios = [g / t for g, t in zip(got[("gemm", None)], torch_sps, strict=True)]
                 med, lo, hi = harness.quartiles(ratios)
                 print(f"threads={threads} floor: the step's 5 GEMMs alone "
@@ -356,7 +381,7 @@ def main():
                     help="also time `groundup train mlp` alone and two runs together")
     ap.add_argument("--digits-only", action="store_true",
                     help="only time `groundup train mlp` alone and two runs together")
-    ap.add_argument("--worker", choices=("groundup", "torch", "gemm", "numpy"),
+    ap.add_argument("--worker", choices=("groundup", "torch", "gemm", "numpy", "numpy-fold"),
                     help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.digits_only:

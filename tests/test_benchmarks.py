@@ -4,6 +4,7 @@ import os
 import sys
 
 import numpy as np
+import pytest
 
 import groundup as gu
 
@@ -13,11 +14,13 @@ sys.path.insert(0, os.path.join(HERE, "..", "benchmarks"))
 import bench_train  # noqa: E402
 
 
-def test_the_sgd_step_by_hand_is_groundups_sgd_step():
-    """bench_train's floor "SGD by hand in NumPy" makes the same update as gu.optim.SGD."""
+@pytest.mark.parametrize("fold", [False, True])
+def test_the_sgd_step_by_hand_is_groundups_sgd_step(fold):
+    """bench_train's floor "SGD by hand in NumPy" (and its variant with the update folded
+    into the weight-gradient GEMMs) makes the same update as gu.optim.SGD."""
     weights, batches = bench_train._data(np)
     by_hand = {k: v.copy() for k, v in weights.items()}
-    step = bench_train._numpy_sgd(np, by_hand, batches)
+    step = bench_train._numpy_sgd(np, by_hand, batches, fold=fold)
     nn = gu.nn
     model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
                           nn.Linear(256, 10))

@@ -58,8 +58,9 @@ def _operand(a):
     return None
 
 
-def gemm(a, b, out, accumulate):
-    """out = a @ b (accumulate False) or out += a @ b (True), for 2-D arrays."""
+def gemm(a, b, out, accumulate, alpha=1.0):
+    """out = alpha * a @ b (accumulate False) or out += alpha * a @ b (True), for 2-D
+    arrays (alpha a Python float)."""
     fns = _functions()
     entry = fns.get(out.dtype)
     if entry is not None and type(out) is np.ndarray and a.dtype == b.dtype == out.dtype \
@@ -68,11 +69,17 @@ def gemm(a, b, out, accumulate):
         if fa and fb and fc and fc[0] == _NO_TRANS:
             fn, scalar = entry
             M, K = a.shape
-            fn(_ROW_MAJOR, fa[0], fb[0], M, out.shape[1], K, scalar(1.0), a.ctypes.data, fa[1],
+            fn(_ROW_MAJOR, fa[0], fb[0], M, out.shape[1], K, scalar(alpha), a.ctypes.data, fa[1],
                b.ctypes.data, fb[1], scalar(1.0 if accumulate else 0.0), out.ctypes.data,
                fc[1])
             return
-    if accumulate:
-        out += np.matmul(a, b)
-    else:
+    if not accumulate and alpha == 1.0:
         np.matmul(a, b, out=out)
+        return
+    product = np.matmul(a, b)
+    if alpha != 1.0:
+        product *= alpha
+    if accumulate:
+        out += product
+    else:
+        out[...] = product
