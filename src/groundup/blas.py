@@ -18,7 +18,7 @@ import numpy as np
 
 from .backend import array_module
 
-__all__ = ["axpy_", "axpy_fits", "get_num_threads", "set_num_threads", "library",
+__all__ = ["axpy_", "axpy_call", "axpy_fits", "get_num_threads", "set_num_threads", "library",
            "gemm_address"]
 
 _PATTERNS = ("libscipy_openblas*", "libopenblas*")
@@ -134,6 +134,15 @@ def axpy_fits(y, x):
         and not np.may_share_memory(x, y)
 
 
+def axpy_call(y, alpha, x):
+    """y <- y + alpha * x in one BLAS ?axpy call when `axpy_fits(y, x)`; returns whether it
+    ran (when False, nothing was done)."""
+    if not axpy_fits(y, x):
+        return False
+    _BLAS.axpy[y.dtype](y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+    return True
+
+
 def axpy_(y, alpha, x, work=None):
     """y <- y + alpha * x in place, for arrays x and y of one shape and dtype; returns y.
 
@@ -143,8 +152,7 @@ def axpy_(y, alpha, x, work=None):
     y += work (`work`: scratch shaped like y, or None for a fresh array). alpha is a
     Python float (NEP 50: it does not change y's dtype).
     """
-    if axpy_fits(y, x):
-        _BLAS.axpy[y.dtype](y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+    if axpy_call(y, alpha, x):
         return y
     xp = array_module(y)
     if work is None:

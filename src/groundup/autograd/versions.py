@@ -23,12 +23,13 @@ _changes = 0  # in-place changes so far, process-wide: the clock of Tensor._vers
 _changed = collections.deque(maxlen=4096)  # (clock, first byte, end byte) of recent changes
 
 
-def mark_changed(tensor):
-    """Record an in-place change of `tensor`'s memory; its `_version` becomes the new clock."""
+def mark_changed(tensor, span=None):
+    """Record an in-place change of `tensor`'s memory; its `_version` becomes the new clock.
+    span: `byte_range(tensor.array)` when the caller has it already."""
     global _changes
     _changes += 1
     tensor._version = _changes
-    lo, hi = _byte_range(tensor.array)
+    lo, hi = byte_range(tensor.array) if span is None else span
     if hi > lo:
         _changed.append((_changes, lo, hi))
 
@@ -45,13 +46,13 @@ def changed_since(stamp, arrays):
     for s in arrays:
         if not hasattr(s, "shape"):
             continue
-        lo, hi = _byte_range(s)
+        lo, hi = byte_range(s)
         if hi > lo and any(a < hi and lo < b for a, b in recent):
             return s
     return None
 
 
-def _byte_range(array):
+def byte_range(array):
     """(first byte, one past the last byte) an array can touch; (0, 0) when unknown."""
     if type(array) is _ndarray:
         return byte_bounds(array) if array.size else (0, 0)

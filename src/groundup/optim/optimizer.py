@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import kernels
 from ..autograd import enable_grad, mark_changed
+from ..autograd.versions import byte_range
 from ..backend import array_module, move
 from ..tensor import Tensor
 from ..threads import poll as poll_threads
@@ -51,6 +52,7 @@ class Optimizer:
         self.state = defaultdict(dict)
         self.param_groups = []
         self._work = {}  # reusable scratch arrays: never saved, rebuilt on demand
+        self._ranges = {}  # id(parameter) -> (its array, the array's byte range)
         name = type(self).__name__
         if isinstance(params, Tensor):
             raise TypeError(
@@ -153,7 +155,7 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         poll_threads()  # share the cores with other groundup processes (see threads.py)
-        state = self.state
+        state, ranges = self.state, self._ranges
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -163,7 +165,11 @@ class Optimizer:
                 if g.shape != w.shape or g.dtype != w.dtype:
                     g = self._check_grad(w, g)
                 self._update(w, g, state[p], group)
-                mark_changed(p)  # a graph recorded before this step must not backward through p
+                # a graph recorded before this step must not backward through p
+                known = ranges.get(id(p))
+                if known is None or known[0] is not w:  # first step, or p.array replaced
+                    known = ranges[id(p)] = (w, byte_range(w))
+                mark_changed(p, known[1])
         return loss
 
     def _check_grad(self, w, g):

@@ -73,9 +73,9 @@ class SGD(Optimizer):
             return  # done by a tuned variant
         # 1-2. maximize, weight decay
         g = self._effective_grad(p, grad, weight_decay, maximize)
-        work = self._scratch(p)
         # 3. momentum
         if momentum != 0:
+            work = self._scratch(p)
             if first:
                 buf[...] = g
                 state["momentum_buffer"] = buf
