@@ -6,7 +6,9 @@ MLP 784-512-256-10, batch 128, float32, softmax cross-entropy, Adam (lr 1e-3) or
 The reference figure times each library in a process of its own, as users run them: for
 every cell (threads x optimizer), each repeat starts one process per contestant (groundup
 with the compiled path, groundup without it, PyTorch, and for SGD two floors: the whole
-step written by hand in NumPy, and the step's GEMMs alone),
+step written by hand in NumPy, and the step's GEMMs alone; and the hand-written step with
+the update folded into the weight-gradient GEMMs, which no `backward()`-then-`step()`
+library can do: what that design change would gain),
 in an order that rotates from repeat to repeat; each process warms up, then reports the
 median samples/s of its timed blocks. The ratio printed is the median, over the repeats,
 of groundup / PyTorch within the repeat (so drift in machine speed cancels), with its
