@@ -1,11 +1,14 @@
 """Grad mode (autograd/grad_mode.py): no_grad, enable_grad, set_grad_enabled and
-inference_mode as blocks, decorators and (set_grad_enabled) plain calls."""
+inference_mode as blocks, decorators and (set_grad_enabled) plain calls; per thread."""
+
+import threading
 
 import numpy as np
 import pytest
 
 import groundup as gu
 from groundup import autograd
+from groundup.autograd import grad_mode
 
 
 def leaf(values, dtype=None):
@@ -146,3 +149,76 @@ def test_set_grad_enabled_as_context_and_decorator_restores():
 
     assert gu.is_grad_enabled()  # decorating does not switch the mode
     assert f() is False and gu.is_grad_enabled()
+
+
+# ------------------------------------------------------------- per thread, as in PyTorch
+def _in_thread(fn):
+    """fn() run in a new thread; its result (or its exception, raised here)."""
+    out = {}
+
+    def run():
+        try:
+            out["value"] = fn()
+        except BaseException as e:  # pragma: no cover - shown by the re-raise
+            out["error"] = e
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+def test_no_grad_in_one_thread_leaves_another_recording():
+    x = gu.ones(3, requires_grad=True)
+    inside, go_on = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        with gu.no_grad():
+            inside.set()
+            go_on.wait(10)
+            seen["worker"] = (gu.is_grad_enabled(), (x * 2).grad_fn)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    assert inside.wait(10)
+    try:
+        assert gu.is_grad_enabled()  # this thread still records
+        y = (x * 3).sum()
+        assert y.grad_fn is not None
+        y.backward()
+        np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0, 3.0])
+    finally:
+        go_on.set()
+        t.join()
+    assert seen["worker"] == (False, None)
+    assert grad_mode._grad_enabled is True  # every thread records again: the fast flag
+
+
+def test_a_new_thread_starts_with_grad_mode_on():
+    x = gu.ones(2, requires_grad=True)
+    with gu.no_grad(), gu.inference_mode():
+        enabled, fn, inference = _in_thread(
+            lambda: (gu.is_grad_enabled(), (x * 2).grad_fn, gu.is_inference_mode_enabled()))
+        assert not gu.is_grad_enabled() and (x * 2).grad_fn is None
+    assert enabled and fn is not None and not inference
+
+
+def test_a_plain_set_grad_enabled_call_switches_only_its_thread():
+    x = gu.ones(2, requires_grad=True)
+
+    def worker():
+        gu.set_grad_enabled(False)  # for good, in this thread only
+        return gu.is_grad_enabled(), (x * 2).grad_fn
+
+    assert _in_thread(worker) == (False, None)
+    assert gu.is_grad_enabled() and (x * 2).grad_fn is not None
+
+
+def test_a_thread_that_ends_without_recording_stops_counting():
+    """The fast flag comes back once the threads that switched recording off are gone."""
+    _in_thread(lambda: gu.set_grad_enabled(False))
+    assert grad_mode._grad_enabled is True
+    assert gu.is_grad_enabled()

@@ -8,7 +8,7 @@
     engine.py      backward() and grad(): the walk from the outputs to the leaves
 
 Imports inside flow one way: grad_mode, versions <- function <- gradients <- engine.
-Grad mode is process-wide. `gu.autograd.gradcheck` is set by groundup/__init__.py
+Grad mode is per thread, as in PyTorch. `gu.autograd.gradcheck` is set by groundup/__init__.py
 (gradcheck.py builds Tensors, so autograd cannot import it).
 """
 

@@ -20,8 +20,8 @@ training starts communicating a gradient there). `queue_callback(fn)`, called
 during a pass (from a hook), runs `fn()` once the pass has stored every gradient.
 
 Passes in several threads at once are independent, each on its own graph: a pass keeps
-its state in locals and its callback queue per thread. Grad mode (`no_grad`) is not per
-thread: it is process-wide (see grad_mode.py).
+its state in locals and its callback queue per thread, and grad mode (`no_grad`) is per
+thread too (see grad_mode.py).
 """
 
 import itertools

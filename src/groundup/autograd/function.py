@@ -95,6 +95,8 @@ class Function:
         fn = _new(cls)
         n = len(tensors)
         recording = _grad_mode._grad_enabled
+        if recording is not True:  # some thread does not record: this one?
+            recording = _grad_mode.thread_grad_enabled()
         if n == 2:  # the common cases, unrolled: this is the per-op overhead
             a, b = tensors
             arrays = (a.array, b.array)
@@ -332,6 +334,8 @@ def _apply_pytorch_style(cls, *args, **kwargs):
     if kwargs:
         args, kwargs = _bind_arguments(cls, args, kwargs)
     recording = _grad_mode._grad_enabled
+    if recording is not True:  # some thread does not record: this one?
+        recording = _grad_mode.thread_grad_enabled()
     ctx = _new(cls._node_class)
     ctx.needs_input_grad = tuple([recording and isinstance(a, _Tensor) and a.requires_grad
                                   for a in args])

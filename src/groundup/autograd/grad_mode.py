@@ -1,40 +1,92 @@
 """Grad mode: whether operations are recorded for backward, and the switches that set it.
 
 `no_grad`, `enable_grad`, `set_grad_enabled` and `inference_mode` work as `with`
-blocks and as decorators, as in PyTorch. The state is two module globals,
-process-wide: `Function.apply` reads `_grad_enabled` through this module on every
-op, so it stays a plain attribute (no function call, no thread-local).
+blocks and as decorators, as in PyTorch. As in PyTorch the mode is per thread: a
+`no_grad` block in one thread does not stop another thread's recording, and a new
+thread starts with grad mode on and inference mode off.
+
+`Function.apply` reads the mode on every op, so the common case costs one module
+attribute read: `_grad_enabled` is True while every thread records (the usual state of
+a training process), and the marker `MIXED` while some thread has switched recording
+off; only then does an op look up its own thread's mode (`thread_grad_enabled()`).
 """
 
 import functools
+import threading
 
-_grad_enabled = True
-_inference_mode = False
+
+class _Mode:
+    """One thread's modes. When the thread ends (its thread-local data goes) while it does
+    not record, it stops counting among the threads that do not."""
+
+    __slots__ = ("grad", "inference")
+
+    def __init__(self):
+        self.grad = True  # this thread records operations
+        self.inference = False  # this thread is inside inference_mode
+
+    def __del__(self):
+        if not self.grad:
+            try:
+                _count(+1)
+            except Exception:  # pragma: no cover - interpreter shutdown
+                pass
+
+
+class _ThreadMode(threading.local):
+    def __init__(self):  # runs once in each thread that uses it
+        self.mode = _Mode()
+
+
+MIXED = object()  # _grad_enabled while some thread does not record: ask the thread
+_local = _ThreadMode()
+_lock = threading.Lock()
+_not_recording = 0  # threads whose grad mode is off now
+_grad_enabled = True  # True when every thread records, else MIXED
+
+
+def thread_grad_enabled():
+    """This thread's grad mode (what `_grad_enabled` stands for when it is MIXED)."""
+    return _local.mode.grad
 
 
 def is_grad_enabled():
-    """True when operations are recorded for backward (outside no_grad)."""
-    return _grad_enabled
+    """True when operations are recorded for backward in this thread (outside no_grad)."""
+    return _local.mode.grad
 
 
 def is_inference_mode_enabled():
-    """True inside `inference_mode()`."""
-    return _inference_mode
+    """True inside `inference_mode()` in this thread."""
+    return _local.mode.inference
 
 
 def _switch(grad, inference):
-    """Set grad mode (and inference mode unless None); return the previous pair."""
-    global _grad_enabled, _inference_mode
-    prev = (_grad_enabled, _inference_mode)
-    _grad_enabled = grad
-    if inference is not None:
-        _inference_mode = inference
+    """Set this thread's grad mode (and inference mode unless None); return the previous
+    pair."""
+    mode = _local.mode
+    prev = (mode.grad, mode.inference)
+    _set(mode, grad, prev[1] if inference is None else inference)
     return prev
 
 
 def _restore(prev):
-    global _grad_enabled, _inference_mode
-    _grad_enabled, _inference_mode = prev
+    _set(_local.mode, *prev)
+
+
+def _set(mode, grad, inference):
+    grad = bool(grad)
+    if grad != mode.grad:
+        _count(+1 if grad else -1)
+        mode.grad = grad
+    mode.inference = inference
+
+
+def _count(change):
+    """One thread more (+1) or fewer (-1) records; keep the fast flag in step."""
+    global _not_recording, _grad_enabled
+    with _lock:
+        _not_recording -= change
+        _grad_enabled = True if _not_recording == 0 else MIXED
 
 
 class _GradMode:
