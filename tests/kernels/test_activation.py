@@ -106,8 +106,9 @@ def test_compiled_relu_backward_equals_the_reference(monkeypatch, layout):
 
 @pytest.mark.parametrize("layout", ["c", "batch_innermost"])
 def test_compiled_relu_forward_equals_the_reference(monkeypatch, layout):
-    """NumPy's maximum bit for bit (a NaN passes, -0.0 becomes 0.0), in either memory
-    order, and the result keeps x's memory order; small inputs take the reference."""
+    """The reference (np.clip against 0 and inf) bit for bit (a NaN passes, -0.0 stays
+    -0.0, as in PyTorch), in either memory order, and the result keeps x's memory order;
+    small inputs take the reference."""
     calls = _count_calls(monkeypatch, "relu_forward")
     rng = np.random.default_rng(0)
     for dtype in (np.float32, np.float64):
@@ -118,9 +119,12 @@ def test_compiled_relu_forward_equals_the_reference(monkeypatch, layout):
             a = np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
         with kernels.use(True):
             y = F.relu(gu.from_numpy(a)).numpy()
-        want = np.maximum(a, 0)
+        with kernels.use(False):
+            want = F.relu(gu.from_numpy(a)).numpy()
         np.testing.assert_array_equal(y, want)
-        assert not np.signbit(y[~np.isnan(y)]).any()
+        assert (np.signbit(y) == np.signbit(want)).all()
+        assert np.signbit(y[0, 0, 0, 2]) and np.isnan(y[0, 0, 0, 1])  # -0.0 stays; NaN passes
+        assert not np.signbit(y[~np.isnan(y) & (y != 0)]).any()
         assert y.strides == a.strides
     assert len(calls) == 2
     monkeypatch.setattr(kernels.switch, "MIN_SIZE", 1000)

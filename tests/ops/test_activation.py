@@ -185,6 +185,11 @@ def test_special_values():
                      (gu.leaky_relu, F.leaky_relu), (gu.hardtanh, F.hardtanh)]:
         got = _no_warnings(lambda gfn=gfn: gfn(gu.tensor(x, dtype=gu.float64)).numpy())
         np.testing.assert_array_equal(got, tfn(torch.tensor(x)).numpy(), err_msg=str(gfn))
+    for gfn, tfn in [(gu.relu, torch.relu), (gu.relu6, F.relu6), (gu.hardtanh, F.hardtanh)]:
+        for dt, tdt in [(gu.float64, torch.float64), (gu.float32, torch.float32)]:
+            got = gfn(gu.tensor(x, dtype=dt)).numpy()  # -0.0 stays -0.0, as in PyTorch
+            np.testing.assert_array_equal(np.signbit(got),
+                                          np.signbit(tfn(torch.tensor(x, dtype=tdt)).numpy()))
     for gfn, tfn in [(gu.relu, torch.relu), (gu.hardtanh, F.hardtanh)]:
         g = gu.tensor(x, dtype=gu.float64, requires_grad=True)
         t = torch.tensor(x, requires_grad=True)

@@ -100,10 +100,10 @@ def gelu_backward(dy, x, cdf, dx, c):
 
 @jit
 def relu_forward(x, y):
-    """y = max(x, 0) as NumPy's maximum gives it: a NaN passes, -0.0 becomes 0.0."""
+    """y = max(x, 0) as np.clip(x, 0, inf) and PyTorch give it: a NaN passes, -0.0 stays."""
     for i in prange(x.size):
         v = x[i]
-        y[i] = v if (v > 0) | (v != v) else 0
+        y[i] = 0 if v < 0 else v
 
 
 @jit

@@ -22,7 +22,7 @@ from .activation_common import (
     check_inplace,
     finish_inplace,
     ieee,
-    scalar_zero,
+    relu_array,
     sigmoid_array,
     tensor_arg,
 )
@@ -46,6 +46,7 @@ class ReLUFn(Function):
     """Rectified linear unit.
 
     forward:   y = max(x, 0)                        x: (*) -> y: (*)
+               (as in PyTorch a NaN passes and -0.0 stays -0.0)
     backward:  dx = dy * [y != 0]   (= [x > 0]; NaN passes dy, as in PyTorch, since
                                      max(NaN, 0) is NaN)
     saved:     y (a reference: the next layer usually holds it anyway, so no mask is stored)
@@ -54,9 +55,7 @@ class ReLUFn(Function):
     def forward(self, x):
         y = kernels.relu_forward(x)  # the compiled twin (groundup.kernels): one pass
         if y is None:
-            # a 0-d zero: in a training step x is cache-cold after its GEMM, and a full
-            # zero array would be a second stream to read
-            y = self.xp.maximum(x, scalar_zero(self.xp, x.dtype))
+            y = relu_array(self.xp, x)
         if self.needs_input_grad[0]:
             self.save_for_backward(y)
         return y

@@ -13,7 +13,7 @@ import math
 from .. import kernels
 from ..autograd import Function
 from ..backend import cached_constant
-from .activation_common import scalar_zero
+from .activation_common import relu_array
 
 __all__ = []
 
@@ -45,7 +45,7 @@ class FeedForwardFn(Function):
         if b1 is not None:
             h += b1
         if kernels.relu_forward(h, out=h) is None:  # compiled: one threaded pass
-            xp.maximum(h, scalar_zero(xp, h.dtype), out=h)
+            relu_array(xp, h, out=h)
         y = h @ w2.T
         if b2 is not None:
             y += b2
