@@ -123,6 +123,19 @@ def test_abs_and_clamp_at_kinks_match_torch():
              gradcheck=False)
 
 
+@pytest.mark.parametrize("lo, hi", [(0.0, None), (None, 0.0), (-1.0, 2.0), (2.0, -1.0),
+                                    (0.0, 0.0), (float("nan"), 1.0)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_clamp_special_values_match_torch_bit_for_bit(lo, hi, dtype):
+    """NaN, +-inf and -0.0 (whose sign PyTorch keeps), one-sided bounds, lo > hi (hi
+    everywhere) and a NaN bound, against torch.clamp, signs of zero included."""
+    x = np.array([-np.inf, -3.0, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0, np.inf, np.nan], dtype)
+    got = gu.clamp(gu.tensor(x), lo, hi).numpy()
+    want = torch.clamp(torch.tensor(x), lo, hi).numpy()
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
 def test_clamp_tensor_bounds_and_errors():
     check_op(lambda x, lo: gu.clamp(x, lo), lambda x, lo: torch.clamp(x, lo),
              randn(3, 4), randn(4, seed=1))

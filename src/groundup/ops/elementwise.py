@@ -291,6 +291,13 @@ class ClampFn(Function):
             if hi_a is not None:
                 mask = x <= hi_a if mask is None else mask & (x <= hi_a)
             self.save_for_backward(mask)
+        if x.dtype.kind == "f" and not (lo_a is not None and xp.isnan(lo_a)
+                                         or hi_a is not None and xp.isnan(hi_a)):
+            # one np.clip against 0-d bounds: NumPy's SIMD path (maximum / minimum against
+            # a 0-d bound take a slower loop), and -0.0 stays -0.0 as in PyTorch; lo > hi
+            # gives hi everywhere, as torch.clamp does
+            inf = xp.asarray(xp.inf, dtype=x.dtype)
+            return xp.clip(x, -inf if lo_a is None else lo_a, inf if hi_a is None else hi_a)
         if hi_a is None:
             return xp.maximum(x, lo_a)
         if lo_a is None:
