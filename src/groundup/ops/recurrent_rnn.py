@@ -2,6 +2,7 @@
 whole sequence. Layout and the folded GEMM: ops/recurrent_common.py.
 """
 
+from .activation_common import relu_array, scalar_zero
 from .recurrent_common import (
     Kept,
     SequenceFn,
@@ -67,7 +68,7 @@ def rnn_forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, batch_first, r
     keep = any(ctx.needs_input_grad)  # no gradient wanted: no act'(a) to keep
     F = scratch(xp, (T, H, B), dtype) if keep else None  # act'(a), per step
     a = xp.empty((H, B), dtype)
-    zero = xp.zeros((1, 1), dtype)  # np.maximum with an array, not a Python 0: the fast path
+    zero = scalar_zero(xp, dtype)
     frozen = frozen_steps(lengths, T, reverse)
     for k in range(T):
         h = Z[:H, k + 1]  # where the next step reads it
@@ -78,7 +79,7 @@ def rnn_forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, batch_first, r
                 xp.multiply(h, h, out=F[k])
                 xp.subtract(1.0, F[k], out=F[k])  # 1 - h'^2
         else:
-            xp.maximum(a, zero, out=h)
+            relu_array(xp, a, out=h)  # as PyTorch's relu: -0.0 stays
             if keep:
                 xp.greater(a, zero, out=F[k])  # [a > 0] as 0.0 / 1.0
         if frozen is not None and (fz := frozen[k]) is not None:
