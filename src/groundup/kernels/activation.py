@@ -25,9 +25,8 @@ ReLU), where a copy takes 69 us and the kernel 76 us (one thread); on 65,536 ele
 25 us against 6 us. The reference now uses np.clip against 0-d bounds (138 us against
 maximum's 412 on the AVX2 EPYC), and the kernel gives clip's result bit for bit (-0.0
 stays, as in PyTorch); it still saves most of a pass's time on large arrays (113 us
-there). The backward's NumPy form,
-dy * (y != 0), makes a boolean temporary and a mixed-type multiply, three passes on one
-core; the kernel is one, threaded.
+there). The backward's NumPy form, dy * (y != 0), makes a boolean temporary and a
+mixed-type multiply, three passes on one core; the kernel is one, threaded.
 """
 
 import math

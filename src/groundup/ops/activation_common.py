@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd import is_grad_enabled
 from ..tensor import Tensor
-from .common import as_tensor, quiet
+from .common import as_tensor, quiet, scalar_constant
 
 _ZEROS = {}
 
@@ -44,24 +44,15 @@ def relu_array(xp, x, out=None):
     138 us against 412, on 65,536 14 against 32 (AMD EPYC, AVX2; np.maximum also turns
     -0.0 into 0.0, which PyTorch does not).
     """
+    zero = scalar_constant(xp, x.dtype, 0)
     if np.dtype(x.dtype).kind != "f":  # integers: no infinity to clip at
-        return xp.maximum(x, scalar_zero(xp, x.dtype), out=out)
-    key = (xp.__name__, np.dtype(x.dtype).str, "inf")
-    inf = _ZEROS.get(key)
-    if inf is None:
-        inf = _ZEROS[key] = xp.asarray(np.inf, x.dtype)
-    return xp.clip(x, scalar_zero(xp, x.dtype), inf, out=out)
+        return xp.maximum(x, zero, out=out)
+    return xp.clip(x, zero, scalar_constant(xp, x.dtype, np.inf), out=out)
 
 
 def scalar_zero(xp, dtype):
     """A cached read-only 0-d zero of `dtype` (keeps np.maximum in that dtype, no upcast)."""
-    key = (xp.__name__, np.dtype(dtype).str, "0-d")
-    z = _ZEROS.get(key)
-    if z is None:
-        z = _ZEROS[key] = xp.zeros((), dtype)
-        if xp is np:
-            z.flags.writeable = False
-    return z
+    return scalar_constant(xp, dtype, 0)
 
 
 def ieee(method):

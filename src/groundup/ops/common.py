@@ -10,6 +10,21 @@ import numpy as np
 from ..backend import DEFAULT_FLOAT, array_module
 from ..tensor import Tensor, as_array
 
+_SCALARS = {}
+
+
+def scalar_constant(xp, dtype, value):
+    """A cached read-only 0-d array holding `value` (a number, not NaN) in `dtype`: a bound
+    for np.clip or np.maximum that keeps the result in that dtype, and costs no allocation
+    per call."""
+    key = (xp.__name__, np.dtype(dtype).str, value)
+    a = _SCALARS.get(key)
+    if a is None:
+        a = _SCALARS[key] = xp.asarray(value, dtype=dtype)
+        if xp is np:
+            a.flags.writeable = False
+    return a
+
 
 def as_tensor(value, like=None):
     """`value` as a Tensor; Python scalars and arrays take the dtype of `like` when it is float.

@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd import Function
 from ..backend import move, to_dtype
 from ..tensor import Tensor
-from .common import as_tensor, binary_operands, to_float
+from .common import as_tensor, binary_operands, scalar_constant, to_float
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos",
@@ -296,8 +296,8 @@ class ClampFn(Function):
             # one np.clip against 0-d bounds: NumPy's SIMD path (maximum / minimum against
             # a 0-d bound take a slower loop), and -0.0 stays -0.0 as in PyTorch; lo > hi
             # gives hi everywhere, as torch.clamp does
-            inf = xp.asarray(xp.inf, dtype=x.dtype)
-            return xp.clip(x, -inf if lo_a is None else lo_a, inf if hi_a is None else hi_a)
+            return xp.clip(x, scalar_constant(xp, x.dtype, -np.inf) if lo_a is None else lo_a,
+                           scalar_constant(xp, x.dtype, np.inf) if hi_a is None else hi_a)
         if hi_a is None:
             return xp.maximum(x, lo_a)
         if lo_a is None:
